@@ -1,0 +1,94 @@
+# rtstage build. Sources are listed once; dependencies come from -MMD.
+#   make            build/rtstage
+#   make run        install missing packages (as root), build, serve
+#   make test       install missing packages (as root), build, every test tier
+#                   on the normal and the sanitizer build
+#   make gen        regenerate the shape tables from spec/
+#   make SANITIZE=1 an ASan+UBSan build in build/asan/
+
+MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
+PKGS    := libmicrohttpd jansson sqlite3 libcrypto libpcre2-8
+
+SRC := \
+	src/util/err.c src/util/buf.c src/util/pct.c \
+	src/crypto/ids.c \
+	src/http/server.c \
+	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
+	src/aws/error.c src/aws/route.c src/aws/dispatch.c \
+	src/store/store.c src/store/sqlite.c src/store/migrations.c src/store/stage_store.c \
+	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
+	src/ivs/stage.c src/ivs/ops.c \
+	src/config.c
+MAIN := src/main.c
+UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
+	tests/unit/test_page_token.c tests/unit/test_sigv4.c
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT     ?= -O1 -g
+else
+BUILD   ?= build
+OPT     ?= -O2 -g
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+CFLAGS  ?= $(OPT)
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc -MMD -MP \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit e2e gen deps-build deps-test clean
+
+all: $(BUILD)/rtstage
+
+$(BUILD)/rtstage: $(OBJ) $(MAIN_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The tables follow the committed model; python3 regenerates them when it changes.
+src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) tools/gen_shapes.py
+	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen
+
+gen:
+	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDLIBS) -lcmocka
+
+deps-build:
+	@tools/deps.sh build
+
+deps-test:
+	@tools/deps.sh test
+
+run: deps-build
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/rtstage serve
+
+unit: $(UNIT_BIN)
+
+# Every tier runs twice: on the optimised build and on the ASan+UBSan build.
+test: deps-test
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory SANITIZE=1 all unit
+	@tests/run.sh build build/asan
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

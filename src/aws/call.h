@@ -1,0 +1,29 @@
+/* What an operation handler is given: who calls, and where errors go. */
+#ifndef RTSTAGE_AWS_CALL_H
+#define RTSTAGE_AWS_CALL_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "util/err.h"
+
+struct principal {
+	char access_key[129];
+	char account[16];	/* 12 digits */
+	char region[64];	/* from the SigV4 credential scope */
+};
+
+struct call {
+	struct principal who;
+	char request_id[40];
+	const struct config *cfg;
+	struct err err;
+};
+
+/* An operation: reads the validated input in (members named as in the
+ * model, URI and query members included), and on ERR_OK sets *out to the
+ * response object (caller owns it). On failure it returns the code with
+ * c->err set, and *out is left NULL. */
+typedef enum err_code (*op_fn)(struct call *c, const json_t *in, json_t **out);
+
+#endif

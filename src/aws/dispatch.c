@@ -1,0 +1,213 @@
+/* The rest-json request pipeline, in the order a request meets it.
+ *
+ * Each step either fills the next one's input or stops with an error;
+ * errors become wire errors only in aws_error_respond.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/dispatch.h"
+#include "aws/error.h"
+#include "aws/route.h"
+#include "aws/shapes.h"
+#include "aws/sigv4.h"
+#include "aws/validate.h"
+#include "crypto/ids.h"
+#include "limits.h"
+#include "util/pct.h"
+
+/* Who is calling, from the SigV4 Authorization header (protected mode:
+ * the signature is parsed, not verified). */
+static enum err_code
+authenticate(const struct http_request *req, struct call *c)
+{
+	struct sigv4_auth a;
+	size_t i;
+
+	if (sigv4_parse(http_header(req, "Authorization"), &a, &c->err) != ERR_OK)
+		return c->err.code;
+	if (http_header(req, "X-Amz-Date") == NULL && http_header(req, "Date") == NULL)
+		return err_set(&c->err, ERR_INCOMPLETE_SIG, "Authorization header requires "
+		    "existence of either a 'X-Amz-Date' or a 'Date' header.");
+	if (strcmp(a.service, "ivs") != 0)
+		return err_set(&c->err, ERR_INVALID_SIG, "Credential should be scoped to "
+		    "correct service: 'ivs'.");
+	snprintf(c->who.access_key, sizeof(c->who.access_key), "%s", a.access_key);
+	snprintf(c->who.region, sizeof(c->who.region), "%s", a.region);
+	for (i = 0; a.access_key[i] >= '0' && a.access_key[i] <= '9'; i++)
+		;
+	if (i == 12 && a.access_key[12] == '\0')
+		memcpy(c->who.account, a.access_key, 13);	/* a 12-digit key is its account */
+	else
+		snprintf(c->who.account, sizeof(c->who.account), "%s", c->cfg->default_account);
+	return ERR_OK;
+}
+
+static int
+depth(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int d, max = 0;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if ((d = depth(x)) > max)
+				max = d;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if ((d = depth(x)) > max)
+				max = d;
+	} else {
+		return 0;
+	}
+	return max + 1;
+}
+
+/* The request body as a JSON object; an empty body is {}. */
+static enum err_code
+parse_body(const struct http_request *req, json_t **in, struct err *e)
+{
+	json_error_t je;
+	size_t i;
+
+	for (i = 0; i < req->body_len && strchr(" \t\r\n", req->body[i]) != NULL; i++)
+		;
+	if (i == req->body_len) {
+		*in = json_object();
+		return *in ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	*in = json_loadb(req->body, req->body_len, 0, &je);
+	if (*in == NULL)
+		return err_set(e, ERR_SERIALIZATION, "Malformed JSON at line %d, column %d: %s",
+		    je.line, je.column, je.text);
+	if (!json_is_object(*in))
+		return err_set(e, ERR_SERIALIZATION, "The request body must be a JSON object");
+	if (depth(*in) > LIMIT_JSON_DEPTH)
+		return err_set(e, ERR_SERIALIZATION, "JSON nesting deeper than the limit of %d",
+		    LIMIT_JSON_DEPTH);
+	return ERR_OK;
+}
+
+/* Adds each value of query parameter name in query to list. */
+static enum err_code
+query_values(const char *query, const char *name, json_t *list, struct err *e)
+{
+	const char *p = query, *amp, *eq;
+	char value[ROUTE_LABEL_MAX];
+	size_t klen, nlen = strlen(name);
+
+	while (*p != '\0') {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = (size_t)((eq ? eq : amp) - p);
+		if (klen == nlen && memcmp(p, name, nlen) == 0) {
+			if (eq == NULL)
+				eq = amp - 1;
+			if (pct_decode(eq + 1, (size_t)(amp - eq - 1), value, sizeof(value)) < 0)
+				return err_set(e, ERR_VALIDATION, "Malformed percent-encoding in "
+				    "query parameter '%s'", name);
+			json_array_append_new(list, json_string(value));
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	return ERR_OK;
+}
+
+/* Moves URI labels and query parameters into the input object under the
+ * member names of the input shape, so one validator sees everything. */
+static enum err_code
+bind_http_members(const struct route *rt, const char *query, json_t *in, struct err *e)
+{
+	const struct shape *s;
+	const struct shape_member *m;
+	json_t *list;
+	int i, k;
+
+	if (operations[rt->op].input < 0)
+		return ERR_OK;
+	s = &shapes[operations[rt->op].input];
+	for (i = 0; i < s->n_members; i++) {
+		m = &s->members[i];
+		if (m->location == LOC_URI) {
+			for (k = 0; k < rt->n_labels; k++)
+				if (strcmp(rt->labels[k].name, m->location_name) == 0)
+					json_object_set_new(in, m->name, json_string(rt->labels[k].value));
+		} else if (m->location == LOC_QUERY) {
+			json_object_del(in, m->name);	/* the query is the only source */
+			if (strstr(query, m->location_name) == NULL)
+				continue;
+			list = json_array();
+			if (query_values(query, m->location_name, list, e) != ERR_OK) {
+				json_decref(list);
+				return e->code;
+			}
+			if (shapes[m->shape].type == SHAPE_LIST)
+				json_object_set_new(in, m->name, list);
+			else {
+				if (json_array_size(list) > 0)
+					json_object_set(in, m->name, json_array_get(list, 0));
+				json_decref(list);
+			}
+		}
+	}
+	return ERR_OK;
+}
+
+void
+aws_dispatch(const struct http_request *req, struct http_response *res,
+    const struct config *cfg, const op_fn ops[OP__COUNT])
+{
+	struct call c;
+	struct route rt;
+	json_t *in = NULL, *out = NULL;
+	enum err_code rc;
+
+	memset(&c.who, 0, sizeof(c.who));
+	c.cfg = cfg;
+	c.err.code = ERR_OK;
+	c.err.msg[0] = '\0';
+	if (ids_request_id(c.request_id) != 0)
+		snprintf(c.request_id, sizeof(c.request_id), "00000000-0000-4000-8000-000000000000");
+	http_set_header(res, "x-amzn-RequestId", c.request_id);
+
+	if (req->body_too_large)
+		rc = err_set(&c.err, ERR_TOO_LARGE, "Request body exceeds the limit of %d bytes",
+		    LIMIT_BODY_BYTES);
+	else if ((rc = route_match(req->method, req->path, &rt, &c.err)) != ERR_OK)
+		;
+	else if ((rc = authenticate(req, &c)) != ERR_OK)
+		;
+	else if ((rc = parse_body(req, &in, &c.err)) != ERR_OK)
+		;
+	else if ((rc = bind_http_members(&rt, req->query, in, &c.err)) != ERR_OK)
+		;
+	else if ((rc = validate_input(operations[rt.op].input, in, &c.err)) != ERR_OK)
+		;
+	else if (ops[rt.op] == NULL)
+		rc = err_set(&c.err, ERR_NOT_IMPLEMENTED, "rtstage does not implement %s yet",
+		    operations[rt.op].name);
+	else
+		rc = ops[rt.op](&c, in, &out);
+
+	if (rc == ERR_OK) {
+		res->status = operations[rt.op].status;
+		res->content_type = "application/json";
+		res->body = json_dumps(out, JSON_COMPACT);
+		res->body_len = res->body ? strlen(res->body) : 0;
+		if (res->body == NULL) {
+			err_set(&c.err, ERR_INTERNAL, "out of memory writing the response");
+			aws_error_respond(&c.err, res);
+		}
+	} else {
+		if (c.err.code == ERR_INTERNAL)
+			fprintf(stderr, "rtstage: request %s: %s\n", c.request_id, c.err.msg);
+		aws_error_respond(&c.err, res);
+	}
+	json_decref(in);
+	json_decref(out);
+}

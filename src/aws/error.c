@@ -1,0 +1,69 @@
+/* Error table: project error code -> AWS error name and HTTP status.
+ *
+ * Statuses of errors the model declares are read from the model at start
+ * (aws_error_init); the table's status is for the errors it does not
+ * declare (authentication, serialization, routing).
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/error.h"
+#include "aws/shapes.h"
+
+static struct {
+	const char *name;
+	int status;
+} table[ERR__COUNT] = {
+	[ERR_OK] = { "OK", 200 },
+	[ERR_VALIDATION] = { "ValidationException", 400 },
+	[ERR_SERIALIZATION] = { "SerializationException", 400 },
+	[ERR_NOT_FOUND] = { "ResourceNotFoundException", 404 },
+	[ERR_CONFLICT] = { "ConflictException", 409 },
+	[ERR_QUOTA] = { "ServiceQuotaExceededException", 402 },
+	[ERR_ACCESS_DENIED] = { "AccessDeniedException", 403 },
+	[ERR_MISSING_AUTH] = { "MissingAuthenticationTokenException", 403 },
+	[ERR_INCOMPLETE_SIG] = { "IncompleteSignatureException", 403 },
+	[ERR_UNRECOGNIZED_CLIENT] = { "UnrecognizedClientException", 403 },
+	[ERR_INVALID_SIG] = { "InvalidSignatureException", 403 },
+	[ERR_UNKNOWN_OPERATION] = { "UnknownOperationException", 404 },
+	[ERR_NOT_IMPLEMENTED] = { "NotImplementedException", 501 },
+	[ERR_TOO_LARGE] = { "RequestEntityTooLargeException", 413 },
+	[ERR_INTERNAL] = { "InternalServerException", 500 },
+};
+
+void
+aws_error_init(void)
+{
+	int i, k;
+
+	for (i = 0; i < ERR__COUNT; i++)
+		if ((k = shape_find(table[i].name)) >= 0 && shapes[k].http_status > 0)
+			table[i].status = shapes[k].http_status;
+}
+
+const char *
+aws_error_name(enum err_code code)
+{
+	return table[code].name;
+}
+
+int
+aws_error_status(enum err_code code)
+{
+	return table[code].status;
+}
+
+void
+aws_error_respond(const struct err *e, struct http_response *res)
+{
+	json_t *body = json_pack("{s:s, s:s}", "exceptionMessage", e->msg, "message", e->msg);
+
+	res->status = table[e->code].status;
+	res->content_type = "application/json";
+	http_set_header(res, "x-amzn-ErrorType", table[e->code].name);
+	free(res->body);
+	res->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	res->body_len = res->body ? strlen(res->body) : 0;
+	json_decref(body);
+}

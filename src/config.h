@@ -1,0 +1,26 @@
+/* Server configuration: command line over environment over defaults. */
+#ifndef RTSTAGE_CONFIG_H
+#define RTSTAGE_CONFIG_H
+
+#include "util/err.h"
+
+enum endpoint_kind { ENDPOINT_EVENTS, ENDPOINT_WHIP, ENDPOINT_RTMP, ENDPOINT_RTMPS, ENDPOINT__COUNT };
+
+struct config {
+	const char *listen;		/* HOST:PORT */
+	const char *data_dir;
+	const char *db_url;		/* sqlite:PATH; NULL: DATA_DIR/rtstage.db */
+	const char *default_account;	/* account of access keys that are not 12 digits */
+	unsigned threads;
+	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account} */
+};
+
+/* Fills cfg from argv (after the "serve" word) and the RTSTAGE_*
+ * environment. Returns ERR_OK, or ERR_VALIDATION with a message naming
+ * the option. Strings point into argv/environ or static defaults. */
+enum err_code config_load(struct config *cfg, int argc, char **argv, struct err *e);
+
+/* Prints the options of `rtstage serve` to f. */
+void config_usage(void *f);
+
+#endif

@@ -1,0 +1,168 @@
+/* CSPRNG identifiers, hex and base64url, HMAC. Wraps OpenSSL only. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "crypto/ids.h"
+
+static const char alnum[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int
+ids_alnum(char *out, size_t n)
+{
+	unsigned char r[64];
+	size_t got = 0, i;
+
+	while (got < n) {
+		if (RAND_bytes(r, sizeof(r)) != 1)
+			return -1;
+		for (i = 0; i < sizeof(r) && got < n; i++)
+			if (r[i] < 248)		/* 248 = 4 * 62: reject to stay uniform */
+				out[got++] = alnum[r[i] % 62];
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+ids_random(unsigned char *out, size_t n)
+{
+	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+ids_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(hex[2 * i])) < 0 || (lo = hexval(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void
+ids_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+ids_request_id(char *out)
+{
+	unsigned char r[16];
+	char h[33];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
+	ids_hex(r, sizeof(r), h);
+	memcpy(out, h, 8);
+	out[8] = '-';
+	memcpy(out + 9, h + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, h + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, h + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, h + 20, 12);
+	out[36] = '\0';
+	return 0;
+}
+
+size_t
+ids_b64url_encode(const unsigned char *p, size_t n, char *out)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = b64url[v >> 6 & 63];
+		out[o++] = b64url[v & 63];
+	}
+	if (n - i == 1) {
+		v = (unsigned)p[i] << 16;
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+	} else if (n - i == 2) {
+		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+		out[o++] = b64url[v >> 18 & 63];
+		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = b64url[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64val(char c)
+{
+	const char *p = c ? strchr(b64url, c) : NULL;
+
+	return p ? (int)(p - b64url) : -1;
+}
+
+long
+ids_b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+{
+	size_t i, o = 0;
+	unsigned v = 0;
+	int bits = 0, d;
+
+	if (len % 4 == 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((d = b64val(s[i])) < 0)
+			return -1;
+		v = (v << 6) | (unsigned)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	if (bits > 0 && (v & ((1u << bits) - 1)) != 0)
+		return -1;		/* leftover bits must be zero: one text per value */
+	return (long)o;
+}
+
+int
+ids_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
+    size_t msglen, unsigned char *mac)
+{
+	unsigned int maclen = 32;
+
+	return HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, mac, &maclen) ? 0 : -1;
+}

@@ -1,0 +1,41 @@
+/* Every bound rtstage enforces, with the reason for its value.
+ *
+ * Model constraints (name lengths, page sizes, ...) are not here: they come
+ * from the service model through the generated shape tables.
+ */
+#ifndef RTSTAGE_LIMITS_H
+#define RTSTAGE_LIMITS_H
+
+/* Largest request body. The biggest valid ivs-realtime request (CreateStage
+ * with 12 token configurations of 1 KB attributes and 50 tags) is ~30 KB;
+ * 1 MiB leaves room without letting a client park large buffers. */
+#define LIMIT_BODY_BYTES (1024 * 1024)
+
+/* JSON nesting depth. The deepest model shape nests 4 levels; 32 is ample
+ * and keeps recursive walks shallow. */
+#define LIMIT_JSON_DEPTH 32
+
+/* Request line plus headers. AWS SDK requests carry under 2 KB of headers. */
+#define LIMIT_HEADER_BYTES (16 * 1024)
+
+/* Concurrent connections in total. Each costs a few KB in libmicrohttpd. */
+#define LIMIT_CONNECTIONS 1024
+
+/* Idle keep-alive connection timeout, seconds. Long enough for SDK
+ * connection reuse, short enough to reclaim abandoned sockets. */
+#define LIMIT_IDLE_SECONDS 60
+
+/* Violations listed in one ValidationException message, like AWS's
+ * validator, which stops reporting after a handful. */
+#define LIMIT_VALIDATION_ERRORS 10
+
+/* Longest Value '...' excerpt quoted in a validation message. */
+#define LIMIT_VALUE_EXCERPT 256
+
+/* Time a graceful stop waits for requests in flight, seconds. */
+#define LIMIT_SHUTDOWN_SECONDS 10
+
+/* SQLite busy wait, milliseconds: writers queue behind one another. */
+#define LIMIT_STORE_BUSY_MS 5000
+
+#endif

@@ -1,0 +1,174 @@
+/* rtstage: command line, start-up, signals, graceful stop.
+ *
+ *   rtstage serve [options]   serve the API until SIGTERM or SIGINT
+ *   rtstage --help | --version
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aws/dispatch.h"
+#include "aws/error.h"
+#include "aws/validate.h"
+#include "config.h"
+#include "http/server.h"
+#include "ivs/ivs.h"
+#include "store/store.h"
+
+#ifndef RTSTAGE_VERSION
+#define RTSTAGE_VERSION "0.1.0"
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "rtstage %s: the Amazon IVS Real-Time control plane, self-hosted.\n\n"
+	    "Usage:\n"
+	    "  rtstage serve [options]   serve the ivs-realtime API\n"
+	    "  rtstage --help            this text\n"
+	    "  rtstage --version         the version\n\n", RTSTAGE_VERSION);
+	config_usage(f);
+}
+
+/* Routes the few non-AWS paths; everything else is the AWS API. */
+static void
+handle(const struct http_request *req, struct http_response *res, void *arg)
+{
+	static const char ready[] = "{\"status\":\"ready\"}";
+
+	if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
+		res->status = 200;
+		res->content_type = "application/json";
+		res->body = strdup(ready);
+		res->body_len = res->body ? strlen(ready) : 0;
+		return;
+	}
+	aws_dispatch(req, res, arg, ivs_ops);
+}
+
+/* Resolves HOST:PORT ("[::1]:4590" for IPv6) into ss. */
+static enum err_code
+resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct err *e)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t n;
+
+	if (colon == NULL || colon == listen || colon[1] == '\0')
+		return err_set(e, ERR_VALIDATION, "--listen must be HOST:PORT, not '%s'", listen);
+	n = (size_t)(colon - listen);
+	if (listen[0] == '[' && n >= 2 && listen[n - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)n, listen);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+		return err_set(e, ERR_VALIDATION, "cannot resolve listen address '%s'", listen);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return ERR_OK;
+}
+
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+}
+
+static int
+serve(int argc, char **argv)
+{
+	struct config cfg;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct http_server *srv = NULL;
+	struct err e = { ERR_OK, "" };
+	char dburl[4096];
+	sigset_t sigs;
+	long cpus;
+	int sig = 0, rc = 1;
+
+	if (config_load(&cfg, argc, argv, &e) != ERR_OK ||
+	    resolve(cfg.listen, &ss, &sslen, &e) != ERR_OK)
+		goto out;
+	if (!is_loopback(&ss)) {
+		err_set(&e, ERR_VALIDATION, "refusing to listen on %s: no credentials are "
+		    "configured, so rtstage runs in protected mode, which accepts any "
+		    "well-formed signature and therefore serves loopback addresses only "
+		    "(use 127.0.0.1 or [::1])", cfg.listen);
+		goto out;
+	}
+	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+		err_set(&e, ERR_INTERNAL, "cannot create data directory %s: %s",
+		    cfg.data_dir, strerror(errno));
+		goto out;
+	}
+	if (cfg.db_url == NULL) {
+		snprintf(dburl, sizeof(dburl), "sqlite:%s/rtstage.db", cfg.data_dir);
+		cfg.db_url = dburl;
+	}
+	if (cfg.threads == 0)
+		cfg.threads = (cpus = sysconf(_SC_NPROCESSORS_ONLN)) > 0 ? (unsigned)cpus : 2;
+
+	/* Signals are taken synchronously by this thread alone. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	aws_error_init();
+	if (validate_init(&e) != ERR_OK || store_init(cfg.db_url, &e) != ERR_OK ||
+	    ivs_init(&e) != ERR_OK)
+		goto out;
+	if ((srv = http_start((struct sockaddr *)&ss, sslen, cfg.threads, handle, &cfg, &e)) == NULL)
+		goto out;
+	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads\n",
+	    cfg.listen, http_port(srv), cfg.db_url, cfg.threads);
+	if (sigwait(&sigs, &sig) != 0)
+		sig = SIGTERM;
+	fprintf(stderr, "rtstage: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_stop(srv);
+	rc = 0;
+out:
+	store_fini();
+	validate_fini();
+	if (rc != 0)
+		fprintf(stderr, "rtstage: %s\n", e.msg);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return serve(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("rtstage %s\n", RTSTAGE_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,71 @@
+/* The schema, as numbered migrations. Append; never edit a released one.
+ *
+ * Each migration is one SQL script per dialect where they differ.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/migrations.h"
+
+struct migration {
+	int version;
+	const char *what;
+	const char *sqlite;
+};
+
+static const struct migration migrations[] = {
+	{ 1, "settings, stages and tags",
+	  "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	  "CREATE TABLE stages ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"	/* list order; never reused */
+	  " id TEXT NOT NULL UNIQUE,"
+	  " account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " rec_storage_arn TEXT NOT NULL, rec_media_types TEXT NOT NULL,"
+	  " rec_thumb_interval INTEGER NOT NULL, rec_thumb_storage TEXT NOT NULL,"
+	  " rec_thumb_mode TEXT NOT NULL, rec_reconnect_window INTEGER NOT NULL,"
+	  " rec_hls_segment INTEGER NOT NULL, rec_replicas INTEGER NOT NULL,"
+	  " created_at INTEGER NOT NULL);"
+	  "CREATE INDEX stages_by_owner ON stages (account, region, seq);"
+	  "CREATE TABLE tags (resource_arn TEXT NOT NULL, tag_key TEXT NOT NULL,"
+	  " tag_value TEXT NOT NULL, PRIMARY KEY (resource_arn, tag_key));" },
+};
+
+static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version) VALUES (?)";
+
+enum err_code
+migrations_apply(struct store *s, struct err *e)
+{
+	struct store_stmt *st;
+	long long have;
+	size_t i;
+
+	/* The writing transaction serialises nodes that start together. */
+	if (store_begin(s, 1, e) != ERR_OK)
+		return e->code;
+	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations "
+	    "(version INTEGER PRIMARY KEY)", e) != ERR_OK)
+		goto fail;
+	if ((st = store_sql(s, SQL_VERSION, e)) == NULL || store_step(st, e) != STORE_ROW)
+		goto fail;
+	have = store_col_int(st, 0);
+	store_reset(st);	/* finish the read before writing */
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		if (migrations[i].version <= have)
+			continue;
+		if (store_exec(s, migrations[i].sqlite, e) != ERR_OK)
+			goto fail;
+		if ((st = store_sql(s, SQL_RECORD, e)) == NULL)
+			goto fail;
+		store_bind_int(st, 1, migrations[i].version);
+		if (store_run(st, e) != ERR_OK)
+			goto fail;
+		fprintf(stderr, "rtstage: applied migration %d (%s)\n",
+		    migrations[i].version, migrations[i].what);
+	}
+	return store_commit(s, e);
+fail:
+	store_rollback(s);
+	return e->code;
+}

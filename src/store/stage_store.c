@@ -1,0 +1,191 @@
+/* Queries on the stages and tags tables. Portable SQL, parameters bound. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/stage_store.h"
+
+#define STAGE_COLS "seq, id, account, region, arn, name, rec_storage_arn, " \
+	"rec_media_types, rec_thumb_interval, rec_thumb_storage, rec_thumb_mode, " \
+	"rec_reconnect_window, rec_hls_segment, rec_replicas"
+
+static const char SQL_INSERT[] =
+    "INSERT INTO stages (id, account, region, arn, name, rec_storage_arn, "
+    "rec_media_types, rec_thumb_interval, rec_thumb_storage, rec_thumb_mode, "
+    "rec_reconnect_window, rec_hls_segment, rec_replicas, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_GET[] =
+    "SELECT " STAGE_COLS " FROM stages WHERE id = ? AND account = ? AND region = ?";
+static const char SQL_UPDATE[] =
+    "UPDATE stages SET name = ?, rec_storage_arn = ?, rec_media_types = ?, "
+    "rec_thumb_interval = ?, rec_thumb_storage = ?, rec_thumb_mode = ?, "
+    "rec_reconnect_window = ?, rec_hls_segment = ?, rec_replicas = ? WHERE id = ?";
+static const char SQL_DELETE[] = "DELETE FROM stages WHERE id = ?";
+static const char SQL_TAGS_DELETE_ALL[] = "DELETE FROM tags WHERE resource_arn = ?";
+static const char SQL_PAGE[] =
+    "SELECT " STAGE_COLS " FROM stages WHERE account = ? AND region = ? AND seq > ? "
+    "ORDER BY seq LIMIT ?";
+static const char SQL_TAGS_GET[] =
+    "SELECT tag_key, tag_value FROM tags WHERE resource_arn = ? ORDER BY tag_key";
+static const char SQL_TAG_PUT[] =
+    "INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?) "
+    "ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value";
+
+#define COPY(dst, st, i) snprintf((dst), sizeof(dst), "%s", store_col_text((st), (i)))
+
+static void
+read_row(struct store_stmt *st, struct stage_rec *r)
+{
+	r->seq = store_col_int(st, 0);
+	COPY(r->id, st, 1);
+	COPY(r->account, st, 2);
+	COPY(r->region, st, 3);
+	COPY(r->arn, st, 4);
+	COPY(r->name, st, 5);
+	COPY(r->rec.storage_arn, st, 6);
+	COPY(r->rec.media_types, st, 7);
+	r->rec.thumb_interval = (int)store_col_int(st, 8);
+	COPY(r->rec.thumb_storage, st, 9);
+	COPY(r->rec.thumb_mode, st, 10);
+	r->rec.reconnect_window = (int)store_col_int(st, 11);
+	r->rec.hls_segment = (int)store_col_int(st, 12);
+	r->rec.record_replicas = (int)store_col_int(st, 13);
+}
+
+/* Binds name and the recording from parameter i on; returns the next index. */
+static int
+bind_body(struct store_stmt *st, int i, const struct stage_rec *r)
+{
+	store_bind_text(st, i++, r->name);
+	store_bind_text(st, i++, r->rec.storage_arn);
+	store_bind_text(st, i++, r->rec.media_types);
+	store_bind_int(st, i++, r->rec.thumb_interval);
+	store_bind_text(st, i++, r->rec.thumb_storage);
+	store_bind_text(st, i++, r->rec.thumb_mode);
+	store_bind_int(st, i++, r->rec.reconnect_window);
+	store_bind_int(st, i++, r->rec.hls_segment);
+	store_bind_int(st, i++, r->rec.record_replicas);
+	return i;
+}
+
+enum err_code
+store_stage_insert(struct store *s, const struct stage_rec *r, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_INSERT, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, r->id);
+	store_bind_text(st, 2, r->account);
+	store_bind_text(st, 3, r->region);
+	store_bind_text(st, 4, r->arn);
+	store_bind_int(st, bind_body(st, 5, r), (long long)time(NULL));
+	return store_run(st, e);
+}
+
+enum err_code
+store_stage_get(struct store *s, const char *account, const char *region,
+    const char *id, struct stage_rec *out, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_GET, e);
+	enum store_step r;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, account);
+	store_bind_text(st, 3, region);
+	r = store_step(st, e);
+	if (r == STORE_ROW) {
+		read_row(st, out);
+		store_reset(st);
+		return ERR_OK;
+	}
+	if (r == STORE_DONE)
+		return err_set(e, ERR_NOT_FOUND, "Stage not found: no stage with id '%s' "
+		    "in account %s, region %s", id, account, region);
+	return e->code;
+}
+
+enum err_code
+store_stage_update(struct store *s, const struct stage_rec *r, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_UPDATE, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, bind_body(st, 1, r), r->id);
+	return store_run(st, e);
+}
+
+enum err_code
+store_stage_delete(struct store *s, const struct stage_rec *r, struct err *e)
+{
+	struct store_stmt *st;
+
+	if ((st = store_sql(s, SQL_TAGS_DELETE_ALL, e)) == NULL)
+		return e->code;
+	store_bind_text(st, 1, r->arn);
+	if (store_run(st, e) != ERR_OK)
+		return e->code;
+	if ((st = store_sql(s, SQL_DELETE, e)) == NULL)
+		return e->code;
+	store_bind_text(st, 1, r->id);
+	return store_run(st, e);
+}
+
+enum err_code
+store_stage_page(struct store *s, const char *account, const char *region,
+    long long after, int limit, enum err_code (*each)(void *, const struct stage_rec *),
+    void *arg, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_PAGE, e);
+	struct stage_rec r;
+	enum store_step step;
+	enum err_code rc = ERR_OK;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	store_bind_int(st, 3, after);
+	store_bind_int(st, 4, limit);
+	while ((step = store_step(st, e)) == STORE_ROW) {
+		read_row(st, &r);
+		if ((rc = each(arg, &r)) != ERR_OK)
+			break;
+	}
+	if (rc == ERR_OK && step == STORE_FAILED)
+		rc = e->code;
+	store_reset(st);
+	return rc;
+}
+
+enum err_code
+store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_TAGS_GET, e);
+	enum store_step step;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, arn);
+	while ((step = store_step(st, e)) == STORE_ROW)
+		json_object_set_new(obj, store_col_text(st, 0), json_string(store_col_text(st, 1)));
+	store_reset(st);
+	return step == STORE_DONE ? ERR_OK : e->code;
+}
+
+enum err_code
+store_tag_put(struct store *s, const char *arn, const char *key, const char *value,
+    struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_TAG_PUT, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, arn);
+	store_bind_text(st, 2, key);
+	store_bind_text(st, 3, value);
+	return store_run(st, e);
+}

@@ -1,0 +1,63 @@
+/* Stages and tags as stored: records and the queries on them.
+ *
+ * The caller (src/ivs/) holds the transaction and decides what changes;
+ * these functions only read and write rows.
+ */
+#ifndef RTSTAGE_STORE_STAGE_STORE_H
+#define RTSTAGE_STORE_STAGE_STORE_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* autoParticipantRecordingConfiguration, flattened. Lists are stored as
+ * comma-joined enum values ("" for an empty list). */
+struct recording {
+	char storage_arn[132];
+	char media_types[64];
+	int thumb_interval;
+	char thumb_storage[64];
+	char thumb_mode[16];
+	int reconnect_window;
+	int hls_segment;
+	int record_replicas;
+};
+
+struct stage_rec {
+	long long seq;			/* list order, assigned by the store */
+	char id[16];
+	char account[16];
+	char region[64];
+	char arn[192];
+	char name[400];			/* 128 UTF-16 units at most 3 bytes each */
+	struct recording rec;
+};
+
+/* Inserts st (its seq is assigned). ERR_CONFLICT if the id exists. */
+enum err_code store_stage_insert(struct store *s, const struct stage_rec *st, struct err *e);
+
+/* Reads the stage id of (account, region) into out; ERR_NOT_FOUND if none. */
+enum err_code store_stage_get(struct store *s, const char *account, const char *region,
+    const char *id, struct stage_rec *out, struct err *e);
+
+/* Writes name and recording of the stage st->id. */
+enum err_code store_stage_update(struct store *s, const struct stage_rec *st, struct err *e);
+
+/* Deletes the stage st->id and its tags. */
+enum err_code store_stage_delete(struct store *s, const struct stage_rec *st, struct err *e);
+
+/* Calls each(arg, stage) for up to limit stages of (account, region) with
+ * seq > after, in seq order. Returns ERR_OK or the first error (each's
+ * included: a non-zero return stops the walk and becomes the result). */
+enum err_code store_stage_page(struct store *s, const char *account, const char *region,
+    long long after, int limit, enum err_code (*each)(void *arg, const struct stage_rec *st),
+    void *arg, struct err *e);
+
+/* Adds every tag of resource arn to obj (a JSON object of strings). */
+enum err_code store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e);
+
+/* Sets (inserts or replaces) the tag key of arn. */
+enum err_code store_tag_put(struct store *s, const char *arn, const char *key,
+    const char *value, struct err *e);
+
+#endif

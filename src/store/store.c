@@ -1,0 +1,265 @@
+/* Connections per thread, the statement cache, transactions, secrets.
+ *
+ * Nothing here knows a table but `settings`; resource queries live in the
+ * per-resource files.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/ids.h"
+#include "store/migrations.h"
+#include "store/store.h"
+
+#define STMT_CACHE 64
+
+struct store_stmt {
+	const struct store_driver *drv;
+	void *h;
+};
+
+struct store {
+	const struct store_driver *drv;
+	void *db;
+	int in_tx;
+	int n;
+	struct {
+		const char *sql;
+		struct store_stmt st;
+	} cache[STMT_CACHE];
+	struct store *next;	/* registry of every open connection */
+};
+
+static const struct store_driver *driver;
+static char *target;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store *registry;
+static _Thread_local struct store *mine;
+
+static struct store *
+store_open(struct err *e)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	s->drv = driver;
+	if ((s->db = driver->open(target, e)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_lock(&registry_lock);
+	s->next = registry;
+	registry = s;
+	pthread_mutex_unlock(&registry_lock);
+	return s;
+}
+
+enum err_code
+store_init(const char *url, struct err *e)
+{
+	struct store *s;
+
+	if (strncmp(url, "sqlite:", 7) == 0) {
+		driver = &store_sqlite;
+		target = strdup(url + 7);
+	} else {
+		return err_set(e, ERR_VALIDATION, "unsupported database URL '%s' "
+		    "(expected sqlite:PATH)", url);
+	}
+	if (target == NULL)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	if ((s = store_thread(e)) == NULL)
+		return e->code;
+	return migrations_apply(s, e);
+}
+
+void
+store_fini(void)
+{
+	struct store *s, *next;
+	int i;
+
+	pthread_mutex_lock(&registry_lock);
+	for (s = registry; s != NULL; s = next) {
+		next = s->next;
+		for (i = 0; i < s->n; i++)
+			s->drv->finalize(s->cache[i].st.h);
+		s->drv->close(s->db);
+		free(s);
+	}
+	registry = NULL;
+	pthread_mutex_unlock(&registry_lock);
+	mine = NULL;
+	free(target);
+	target = NULL;
+}
+
+struct store *
+store_thread(struct err *e)
+{
+	if (mine == NULL)
+		mine = store_open(e);
+	return mine;
+}
+
+struct store_stmt *
+store_sql(struct store *s, const char *sql, struct err *e)
+{
+	void *h;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->cache[i].sql == sql) {
+			s->drv->reset(s->cache[i].st.h);
+			return &s->cache[i].st;
+		}
+	}
+	if (s->n == STMT_CACHE) {
+		err_set(e, ERR_INTERNAL, "statement cache full (raise STMT_CACHE)");
+		return NULL;
+	}
+	if ((h = s->drv->prepare(s->db, sql, e)) == NULL)
+		return NULL;
+	s->cache[s->n].sql = sql;
+	s->cache[s->n].st.drv = s->drv;
+	s->cache[s->n].st.h = h;
+	return &s->cache[s->n++].st;
+}
+
+int
+store_bind_text(struct store_stmt *st, int i, const char *v)
+{
+	return st->drv->bind_text(st->h, i, v, strlen(v));
+}
+
+int
+store_bind_int(struct store_stmt *st, int i, long long v)
+{
+	return st->drv->bind_int(st->h, i, v);
+}
+
+enum store_step
+store_step(struct store_stmt *st, struct err *e)
+{
+	return st->drv->step(st->h, e);
+}
+
+const char *
+store_col_text(struct store_stmt *st, int i)
+{
+	size_t n;
+	const char *p = st->drv->col_text(st->h, i, &n);
+
+	return p ? p : "";
+}
+
+long long
+store_col_int(struct store_stmt *st, int i)
+{
+	return st->drv->col_int(st->h, i);
+}
+
+void
+store_reset(struct store_stmt *st)
+{
+	st->drv->reset(st->h);
+}
+
+enum err_code
+store_run(struct store_stmt *st, struct err *e)
+{
+	enum store_step r = store_step(st, e);
+
+	st->drv->reset(st->h);
+	if (r == STORE_DONE || r == STORE_ROW)
+		return ERR_OK;
+	if (r == STORE_CONSTRAINT)
+		return err_set(e, ERR_CONFLICT, "the resource already exists");
+	return e->code;
+}
+
+enum err_code
+store_exec(struct store *s, const char *sql, struct err *e)
+{
+	return s->drv->exec(s->db, sql, e);
+}
+
+enum err_code
+store_begin(struct store *s, int write, struct err *e)
+{
+	enum err_code rc = s->drv->exec(s->db, write ? s->drv->begin_write : s->drv->begin_read, e);
+
+	if (rc == ERR_OK)
+		s->in_tx = 1;
+	return rc;
+}
+
+enum err_code
+store_commit(struct store *s, struct err *e)
+{
+	enum err_code rc = s->drv->exec(s->db, "COMMIT", e);
+
+	if (rc != ERR_OK) {
+		store_rollback(s);
+		return rc;
+	}
+	s->in_tx = 0;
+	return ERR_OK;
+}
+
+void
+store_rollback(struct store *s)
+{
+	struct err ignored;
+	int i;
+
+	if (!s->in_tx)
+		return;
+	for (i = 0; i < s->n; i++)
+		s->drv->reset(s->cache[i].st.h);	/* release read cursors first */
+	(void)s->drv->exec(s->db, "ROLLBACK", &ignored);
+	s->in_tx = 0;
+}
+
+static const char SQL_SECRET_PUT[] =
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING";
+static const char SQL_SECRET_GET[] = "SELECT value FROM settings WHERE name = ?";
+
+enum err_code
+store_secret(const char *name, unsigned char *out, size_t n, struct err *e)
+{
+	unsigned char fresh[64];
+	char hex[129];
+	struct store *s;
+	struct store_stmt *st;
+	const char *v;
+
+	if (n > sizeof(fresh))
+		return err_set(e, ERR_INTERNAL, "secret %s too long", name);
+	if ((s = store_thread(e)) == NULL)
+		return e->code;
+	if (ids_random(fresh, n) != 0)
+		return err_set(e, ERR_INTERNAL, "no randomness for secret %s", name);
+	ids_hex(fresh, n, hex);
+	if ((st = store_sql(s, SQL_SECRET_PUT, e)) == NULL)
+		return e->code;
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, hex);
+	if (store_run(st, e) != ERR_OK)
+		return e->code;
+	if ((st = store_sql(s, SQL_SECRET_GET, e)) == NULL)
+		return e->code;
+	store_bind_text(st, 1, name);
+	if (store_step(st, e) != STORE_ROW)
+		return err_set(e, ERR_INTERNAL, "secret %s missing after insert", name);
+	v = store_col_text(st, 0);
+	if (strlen(v) != 2 * n || ids_unhex(v, out, n) != 0) {
+		store_reset(st);
+		return err_set(e, ERR_INTERNAL, "secret %s is corrupt", name);
+	}
+	store_reset(st);
+	return ERR_OK;
+}

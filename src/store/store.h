@@ -1,0 +1,88 @@
+/* The store: a small driver interface and the connection each thread uses.
+ *
+ * Queries are written once, in portable SQL with '?' parameters, in the
+ * per-resource files (stage_store.c, ...). A driver (sqlite.c; postgres
+ * later) executes them. Statements are prepared once per connection and
+ * cached by the address of their SQL text, so pass string literals.
+ */
+#ifndef RTSTAGE_STORE_STORE_H
+#define RTSTAGE_STORE_STORE_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct store;		/* one database connection; one thread at a time */
+struct store_stmt;	/* a prepared statement of a connection */
+
+enum store_step { STORE_ROW = 1, STORE_DONE, STORE_CONSTRAINT, STORE_FAILED };
+
+/* A back-end. Every function reports failures through e as ERR_INTERNAL. */
+struct store_driver {
+	const char *name;
+	void *(*open)(const char *target, struct err *e);
+	void (*close)(void *db);
+	void *(*prepare)(void *db, const char *sql, struct err *e);
+	void (*finalize)(void *stmt);
+	void (*reset)(void *stmt);
+	int (*bind_text)(void *stmt, int i, const char *s, size_t n);
+	int (*bind_int)(void *stmt, int i, long long v);
+	enum store_step (*step)(void *stmt, struct err *e);
+	const char *(*col_text)(void *stmt, int i, size_t *len);
+	long long (*col_int)(void *stmt, int i);
+	enum err_code (*exec)(void *db, const char *sql, struct err *e);
+	const char *begin_write;	/* SQL that starts a writing transaction */
+	const char *begin_read;
+};
+
+extern const struct store_driver store_sqlite;
+
+/* Chooses the back-end for url ("sqlite:PATH"), opens a first connection and
+ * applies pending migrations. Call once before serving. */
+enum err_code store_init(const char *url, struct err *e);
+
+/* Closes every connection opened through store_thread. Call after the
+ * last request has finished. */
+void store_fini(void);
+
+/* The calling thread's connection, opened on first use. NULL with e set on
+ * failure. Owned by the store; valid until store_fini. */
+struct store *store_thread(struct err *e);
+
+/* The cached prepared statement for sql on s, reset and unbound. sql must
+ * be a string with static storage. NULL with e set on failure. */
+struct store_stmt *store_sql(struct store *s, const char *sql, struct err *e);
+
+/* Binds parameter i (from 1). Return 0, or -1 on failure. */
+int store_bind_text(struct store_stmt *st, int i, const char *v);
+int store_bind_int(struct store_stmt *st, int i, long long v);
+
+/* Runs st: STORE_ROW while rows come, then STORE_DONE; STORE_CONSTRAINT on
+ * a uniqueness violation; STORE_FAILED with e set otherwise. */
+enum store_step store_step(struct store_stmt *st, struct err *e);
+
+/* Columns of the current row (from 0). Text is valid until the next step;
+ * NULL reads as "". */
+const char *store_col_text(struct store_stmt *st, int i);
+long long store_col_int(struct store_stmt *st, int i);
+
+/* Ends st early, releasing what it holds (read snapshot, locks). */
+void store_reset(struct store_stmt *st);
+
+/* Runs a statement expected to return no rows. */
+enum err_code store_run(struct store_stmt *st, struct err *e);
+
+/* Runs one or more SQL statements that return nothing (migrations). */
+enum err_code store_exec(struct store *s, const char *sql, struct err *e);
+
+/* Transactions. A request is acknowledged only after store_commit
+ * returned ERR_OK. store_rollback is safe to call when none is open. */
+enum err_code store_begin(struct store *s, int write, struct err *e);
+enum err_code store_commit(struct store *s, struct err *e);
+void store_rollback(struct store *s);
+
+/* A named server-wide secret of n random bytes, made once and kept in the
+ * database (so every node of a shared database has the same). */
+enum err_code store_secret(const char *name, unsigned char *out, size_t n, struct err *e);
+
+#endif

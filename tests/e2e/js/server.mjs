@@ -1,0 +1,55 @@
+// A real rtstage process on a free loopback port, for the tests in this folder.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BIN = process.env.RTSTAGE_BIN ?? join(root, 'build', 'rtstage');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+export async function startServer() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-'));
+  const log = join(dataDir, 'server.log');
+  const { openSync } = await import('node:fs');
+  const fd = openSync(log, 'a');
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    { stdio: ['ignore', fd, fd] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 500; i++) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.status === 200) break;
+    } catch { await new Promise((r) => setTimeout(r, 20)); }
+  }
+  return {
+    url,
+    // Resolves to the exit status; rejects on a sanitizer report (ASan+UBSan build).
+    stop: () => new Promise((resolve, reject) => {
+      proc.on('exit', (code) => {
+        const text = readFileSync(log, 'utf8');
+        rmSync(dataDir, { recursive: true, force: true });
+        if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(text)) reject(new Error(text));
+        else resolve(code);
+      });
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+
+export function ivsClient(url, region = 'us-east-1', accessKeyId = 'AKIDEXAMPLE') {
+  return new IVSRealTimeClient({
+    region, endpoint: url, maxAttempts: 1,
+    credentials: { accessKeyId, secretAccessKey: 'secret' },
+  });
+}

@@ -1,0 +1,132 @@
+"""A real rtstage process and real clients (boto3, the AWS CLI) pointed at it."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import atexit
+import shutil
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BIN = os.environ.get("RTSTAGE_BIN", os.path.join(ROOT, "build", "rtstage"))
+MODELS = os.path.join(ROOT, "spec", "aws-models")
+ACCOUNT = "123456789012"  # the server's default account
+
+
+SCRATCH = tempfile.mkdtemp(prefix="rtstage-e2e-")
+atexit.register(shutil.rmtree, SCRATCH, True)
+SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One rtstage process on a free loopback port with its own data dir."""
+
+    def __init__(self, data_dir=None, extra_args=(), env=None):
+        self.data_dir = data_dir or tempfile.mkdtemp(dir=SCRATCH)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.proc = None
+        self.log = os.path.join(self.data_dir, "server.log")
+
+    def start(self):
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port,
+                 "--data-dir", self.data_dir] + self.extra_args,
+                stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("rtstage exited: " + open(self.log).read())
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("rtstage did not become ready: " + open(self.log).read())
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns its exit status. A sanitizer report in its log
+        (the ASan+UBSan build) fails the test that stops it."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            rc = self.proc.wait(timeout=30)
+        else:
+            rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        log = open(self.log, errors="replace").read()
+        for word in SANITIZER_WORDS:
+            assert word not in log, log
+        return rc
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+def client(server, region="us-east-1", key="AKIDEXAMPLE", validate=True):
+    return boto3.client(
+        "ivs-realtime", region_name=region, endpoint_url=server.url,
+        aws_access_key_id=key, aws_secret_access_key="secret",
+        config=Config(parameter_validation=validate, retries={"max_attempts": 1}))
+
+
+def cli_env(server, region="us-east-1", key="AKIDEXAMPLE"):
+    env = dict(os.environ)
+    env.update({
+        "AWS_DATA_PATH": MODELS, "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
+    })
+    return env
+
+
+def cli(server, *args, region="us-east-1", key="AKIDEXAMPLE"):
+    """Runs `aws --endpoint-url URL ARGS`; returns (exit code, parsed JSON or stderr)."""
+    p = subprocess.run(["/usr/bin/aws", "--endpoint-url", server.url, "--output", "json"]
+                       + list(args), capture_output=True, text=True, env=cli_env(server, region, key),
+                       timeout=60)
+    if p.returncode == 0:
+        return 0, json.loads(p.stdout) if p.stdout.strip() else {}
+    return p.returncode, p.stderr
+
+
+os.environ.setdefault("AWS_DATA_PATH", MODELS)
+os.environ["AWS_CONFIG_FILE"] = "/dev/null"
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = Server().start()
+    yield s
+    assert s.stop() == 0
+
+
+@pytest.fixture(scope="session")
+def ivs(server):
+    return client(server)
+
+
+@pytest.fixture(scope="session")
+def raw_ivs(server):
+    """boto3 with client-side validation off: the server alone judges input."""
+    return client(server, validate=False)

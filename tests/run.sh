@@ -1,0 +1,56 @@
+#!/bin/sh
+# Runs every test tier against each build directory named (default: build)
+# and ends with the one summary line "N passed, M failed".
+#   unit  cmocka binaries (build/tests/*)
+#   e2e   pytest (boto3, AWS CLI) and node --test (AWS SDK for JavaScript)
+#         against real build/rtstage processes
+set -u
+[ $# -gt 0 ] || set -- build
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+LOG=$(mktemp -d)
+pass=0
+fail=0
+
+count() {	# count TIER PASSED FAILED
+	pass=$((pass + $2))
+	fail=$((fail + $3))
+	echo "== $1: $2 passed, $3 failed"
+}
+
+(cd tests/e2e/js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
+	cat "$LOG/npm"
+
+for BUILD in "$@"; do
+	for t in "$BUILD"/tests/test_*; do
+		case "$t" in *.d) continue ;; esac
+		"$t" >"$LOG/unit" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
+		if [ "$rc" != 0 ] || [ -n "$f" ]; then cat "$LOG/unit"; fi
+		[ "$rc" != 0 ] && [ -z "$f" ] && f=1	# crashed, or a sanitizer report after the summary
+		count "$BUILD unit $(basename "$t")" "${p:-0}" "${f:-0}"
+	done
+
+	export RTSTAGE_BIN="$ROOT/$BUILD/rtstage"
+
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/py >"$LOG/py" 2>&1
+	cat "$LOG/py"
+	p=$(grep -Eo '[0-9]+ passed' "$LOG/py" | tail -1 | grep -Eo '[0-9]+')
+	f=$(grep -Eo '[0-9]+ (failed|error)' "$LOG/py" | awk '{s+=$1} END {print s+0}')
+	[ -z "$p" ] && [ "$f" = 0 ] && f=1	# pytest did not run
+	count "$BUILD e2e python (boto3, aws cli)" "${p:-0}" "$f"
+
+	node --test --test-reporter=tap tests/e2e/js/ >"$LOG/js" 2>&1
+	grep -E '^(not ok|# (pass|fail))' "$LOG/js" || true
+	if grep -q '^not ok' "$LOG/js"; then cat "$LOG/js"; fi
+	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$LOG/js")
+	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$LOG/js")
+	[ -z "$p" ] && [ -z "$f" ] && f=1
+	count "$BUILD e2e javascript (aws-sdk v3)" "${p:-0}" "${f:-0}"
+done
+
+rm -rf "$LOG"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian packages a make target needs, when they are missing.
+#
+# Usage: tools/deps.sh build|test|bench
+# As root it runs apt-get; as another user it names what is missing and
+# fails, so that nothing half-works.
+set -eu
+
+build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpcre2-dev"
+test="$build libcmocka-dev awscli python3-boto3 python3-pytest nodejs curl"
+bench="$build wrk nginx-light python3-botocore"
+
+case "${1:-}" in
+build) want=$build ;;
+test) want=$test ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "rtstage: missing Debian packages:$missing" >&2
+	echo "rtstage: install them with: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "rtstage: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
