@@ -16,8 +16,10 @@ SRC := \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/dispatch.c \
 	src/store/store.c src/store/sqlite.c src/store/migrations.c src/store/stage_store.c \
+	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
-	src/ivs/stage.c src/ivs/ops.c \
+	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
+	src/ivs/ops.c \
 	src/config.c
 MAIN := src/main.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \

@@ -6,43 +6,74 @@
 
 #include "config.h"
 
+enum option_kind { OPT_TEXT, OPT_COUNT };
+
 struct option {
 	const char *flag;
 	const char *env;
 	const char *def;
-	size_t offset;			/* of the const char * in struct config */
+	size_t offset;			/* of the field in struct config */
 	const char *help;
+	enum option_kind kind;		/* OPT_TEXT: const char *; OPT_COUNT: unsigned */
+	unsigned min, max;		/* OPT_COUNT range */
 };
 
 #define AT(field) offsetof(struct config, field)
 
+#define TEXT(f, v, d, field, h) \
+	{ .flag = (f), .env = (v), .def = (d), .offset = AT(field), .help = (h), .kind = OPT_TEXT }
+#define NUM(f, v, d, field, h, lo, hi) \
+	{ .flag = (f), .env = (v), .def = (d), .offset = AT(field), .help = (h), \
+	  .kind = OPT_COUNT, .min = (lo), .max = (hi) }
+
 static const struct option options[] = {
-	{ "--listen", "RTSTAGE_LISTEN", "127.0.0.1:4590", AT(listen),
-	  "HOST:PORT to serve on (port 0: any free port)" },
-	{ "--data-dir", "RTSTAGE_DATA_DIR", "./data", AT(data_dir),
-	  "directory for the database and keys (created if missing)" },
-	{ "--db", "RTSTAGE_DB", NULL, AT(db_url),
-	  "database URL, sqlite:PATH (default: DATA_DIR/rtstage.db)" },
-	{ "--default-account", "RTSTAGE_DEFAULT_ACCOUNT", "123456789012", AT(default_account),
-	  "account of access keys that are not 12 digits" },
-	{ "--endpoint-events", "RTSTAGE_ENDPOINT_EVENTS", "wss://global.events.live-video.net",
-	  AT(endpoint[ENDPOINT_EVENTS]), "events endpoint template" },
-	{ "--endpoint-whip", "RTSTAGE_ENDPOINT_WHIP", "https://{hex}.global-bm.whip.live-video.net",
-	  AT(endpoint[ENDPOINT_WHIP]), "WHIP endpoint template" },
-	{ "--endpoint-rtmp", "RTSTAGE_ENDPOINT_RTMP",
-	  "rtmp://{hex}.global-contribute.live-video.net/app/",
-	  AT(endpoint[ENDPOINT_RTMP]), "RTMP endpoint template" },
-	{ "--endpoint-rtmps", "RTSTAGE_ENDPOINT_RTMPS",
-	  "rtmps://{hex}.global-contribute.live-video.net:443/app/",
-	  AT(endpoint[ENDPOINT_RTMPS]), "RTMPS endpoint template" },
+	TEXT("--listen", "RTSTAGE_LISTEN", "127.0.0.1:4590", listen,
+	    "HOST:PORT to serve on (port 0: any free port)"),
+	TEXT("--data-dir", "RTSTAGE_DATA_DIR", "./data", data_dir,
+	    "directory for the database and keys (created if missing)"),
+	TEXT("--db", "RTSTAGE_DB", NULL, db_url,
+	    "database URL, sqlite:PATH (default: DATA_DIR/rtstage.db)"),
+	TEXT("--default-account", "RTSTAGE_DEFAULT_ACCOUNT", "123456789012", default_account,
+	    "account of access keys that are not 12 digits"),
+	NUM("--threads", "RTSTAGE_THREADS", "0", threads,
+	    "worker threads (0: one per CPU)", 0, 256),
+	TEXT("--endpoint-events", "RTSTAGE_ENDPOINT_EVENTS", "wss://global.events.live-video.net",
+	    endpoint[ENDPOINT_EVENTS], "events endpoint template"),
+	TEXT("--endpoint-whip", "RTSTAGE_ENDPOINT_WHIP", "https://{hex}.global-bm.whip.live-video.net",
+	    endpoint[ENDPOINT_WHIP], "WHIP endpoint template"),
+	TEXT("--endpoint-rtmp", "RTSTAGE_ENDPOINT_RTMP",
+	    "rtmp://{hex}.global-contribute.live-video.net/app/",
+	    endpoint[ENDPOINT_RTMP], "RTMP endpoint template"),
+	TEXT("--endpoint-rtmps", "RTSTAGE_ENDPOINT_RTMPS",
+	    "rtmps://{hex}.global-contribute.live-video.net:443/app/",
+	    endpoint[ENDPOINT_RTMPS], "RTMPS endpoint template"),
+	/* quotas: the real service's defaults, per account and region */
+	NUM("--quota-stages", "RTSTAGE_QUOTA_STAGES", "1000", quota_stages,
+	    "stages per account and region", 0, 100000000),
+	NUM("--quota-storage-configurations", "RTSTAGE_QUOTA_STORAGE_CONFIGURATIONS", "5",
+	    quota_storage_configurations, "storage configurations per account and region",
+	    0, 100000000),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-static const char **
-slot(struct config *cfg, const struct option *o)
+/* Stores text as option o's value in cfg. */
+static enum err_code
+set(struct config *cfg, const struct option *o, const char *text, struct err *e)
 {
-	return (const char **)((char *)cfg + o->offset);
+	unsigned long n;
+	char *end;
+
+	if (o->kind == OPT_TEXT) {
+		*(const char **)((char *)cfg + o->offset) = text;
+		return ERR_OK;
+	}
+	n = strtoul(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || n < o->min || n > o->max)
+		return err_set(e, ERR_VALIDATION, "%s (%s) must be a whole number from %u to %u, "
+		    "not '%s'", o->flag, o->env, o->min, o->max, text);
+	*(unsigned *)((char *)cfg + o->offset) = (unsigned)n;
+	return ERR_OK;
 }
 
 void
@@ -53,11 +84,9 @@ config_usage(void *fp)
 
 	fprintf(f, "Options of rtstage serve (each also read from its environment variable):\n");
 	for (i = 0; i < N_OPTIONS; i++)
-		fprintf(f, "  %-20s %-24s %s%s%s%s\n", options[i].flag, options[i].env,
+		fprintf(f, "  %-32s %-38s %s%s%s%s\n", options[i].flag, options[i].env,
 		    options[i].help, options[i].def ? " [" : "",
 		    options[i].def ? options[i].def : "", options[i].def ? "]" : "");
-	fprintf(f, "  %-20s %-24s %s\n", "--threads", "RTSTAGE_THREADS",
-	    "worker threads [number of CPUs]");
 	fprintf(f, "Endpoint templates expand {hex} (12 hex digits of the stage), {id}, "
 	    "{region}, {account}.\n");
 }
@@ -65,20 +94,19 @@ config_usage(void *fp)
 enum err_code
 config_load(struct config *cfg, int argc, char **argv, struct err *e)
 {
-	const char *threads = getenv("RTSTAGE_THREADS"), *v;
-	char *end;
+	const char *v;
 	size_t i;
-	long n;
 	int a;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < N_OPTIONS; i++)
-		*slot(cfg, &options[i]) = (v = getenv(options[i].env)) && *v ? v : options[i].def;
+	for (i = 0; i < N_OPTIONS; i++) {
+		v = getenv(options[i].env);
+		if (v == NULL || *v == '\0')
+			v = options[i].def;
+		if (v != NULL && set(cfg, &options[i], v, e) != ERR_OK)
+			return e->code;
+	}
 	for (a = 0; a < argc; a++) {
-		if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
-			threads = argv[++a];
-			continue;
-		}
 		for (i = 0; i < N_OPTIONS; i++)
 			if (strcmp(argv[a], options[i].flag) == 0)
 				break;
@@ -86,14 +114,8 @@ config_load(struct config *cfg, int argc, char **argv, struct err *e)
 			return err_set(e, ERR_VALIDATION, "unknown option '%s' (see --help)", argv[a]);
 		if (a + 1 >= argc)
 			return err_set(e, ERR_VALIDATION, "option %s needs a value", argv[a]);
-		*slot(cfg, &options[i]) = argv[++a];
-	}
-	cfg->threads = 0;
-	if (threads != NULL && *threads) {
-		n = strtol(threads, &end, 10);
-		if (*end != '\0' || n < 1 || n > 256)
-			return err_set(e, ERR_VALIDATION, "--threads must be 1..256, not '%s'", threads);
-		cfg->threads = (unsigned)n;
+		if (set(cfg, &options[i], argv[++a], e) != ERR_OK)
+			return e->code;
 	}
 	if (strlen(cfg->default_account) != 12 ||
 	    strspn(cfg->default_account, "0123456789") != 12)

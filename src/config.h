@@ -11,8 +11,10 @@ struct config {
 	const char *data_dir;
 	const char *db_url;		/* sqlite:PATH; NULL: DATA_DIR/rtstage.db */
 	const char *default_account;	/* account of access keys that are not 12 digits */
-	unsigned threads;
+	unsigned threads;		/* 0: one per CPU */
 	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account} */
+	unsigned quota_stages;		/* per account and region */
+	unsigned quota_storage_configurations;
 };
 
 /* Fills cfg from argv (after the "serve" word) and the RTSTAGE_*

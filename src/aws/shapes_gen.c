@@ -874,7 +874,7 @@ const struct shape shapes[] = {
 	{ .name = "Replica", .type = SHAPE_BOOLEAN, .member = -1, .key = -1, .value = -1 },
 	{ .name = "ReplicationState", .type = SHAPE_STRING, .enums = enum_ReplicationState, .n_enums = 2, .member = -1, .key = -1, .value = -1 },
 	{ .name = "ReplicationType", .type = SHAPE_STRING, .enums = enum_ReplicationType, .n_enums = 3, .member = -1, .key = -1, .value = -1 },
-	{ .name = "ResourceArn", .type = SHAPE_STRING, .has_min = 1, .min = 1LL, .has_max = 1, .max = 128LL, .pattern = "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]/[a-zA-Z0-9-]+", .member = -1, .key = -1, .value = -1 },
+	{ .name = "ResourceArn", .type = SHAPE_STRING, .has_min = 1, .min = 1LL, .has_max = 1, .max = 128LL, .pattern = "arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+", .member = -1, .key = -1, .value = -1 },
 	{ .name = "ResourceNotFoundException", .type = SHAPE_STRUCTURE, .members = members_ResourceNotFoundException, .n_members = 9, .member = -1, .key = -1, .value = -1, .http_status = 404 },
 	{ .name = "S3BucketName", .type = SHAPE_STRING, .has_min = 1, .min = 3LL, .has_max = 1, .max = 63LL, .pattern = "[a-z0-9-.]+", .member = -1, .key = -1, .value = -1 },
 	{ .name = "S3DestinationConfiguration", .type = SHAPE_STRUCTURE, .members = members_S3DestinationConfiguration, .n_members = 4, .member = -1, .key = -1, .value = -1 },

@@ -49,3 +49,11 @@ arn_format(char *out, size_t cap, const char *region, const char *account,
 
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
+
+int
+arn_owned(const char *s, const char *type, const char *account, const char *region,
+    struct arn *out)
+{
+	return arn_parse(s, out) == 0 && (type == NULL || strcmp(out->type, type) == 0) &&
+	    strcmp(out->account, account) == 0 && strcmp(out->region, region) == 0;
+}

@@ -20,4 +20,10 @@ int arn_parse(const char *s, struct arn *out);
 int arn_format(char *out, size_t cap, const char *region, const char *account,
     const char *type, const char *id);
 
+/* Parses s into out and checks that it names a resource of type (any type
+ * when NULL) owned by (account, region). Returns 1 if so, else 0: to its
+ * caller such an ARN names nothing. */
+int arn_owned(const char *s, const char *type, const char *account, const char *region,
+    struct arn *out);
+
 #endif

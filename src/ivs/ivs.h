@@ -22,4 +22,26 @@ enum err_code stage_update(struct call *c, const json_t *in, json_t **out);
 enum err_code stage_delete(struct call *c, const json_t *in, json_t **out);
 enum err_code stage_list(struct call *c, const json_t *in, json_t **out);
 
+/* Storage configuration operations (storage.c). */
+enum err_code storage_create(struct call *c, const json_t *in, json_t **out);
+enum err_code storage_get(struct call *c, const json_t *in, json_t **out);
+enum err_code storage_delete(struct call *c, const json_t *in, json_t **out);
+enum err_code storage_list(struct call *c, const json_t *in, json_t **out);
+
+/* Checks, inside the open transaction, that a non-empty arn names a storage
+ * configuration of the caller; ERR_VALIDATION if not. */
+struct store;
+enum err_code storage_check_ref(struct call *c, struct store *s, const char *arn);
+
+/* Tag operations (tags.c). */
+enum err_code tag_resource(struct call *c, const json_t *in, json_t **out);
+enum err_code untag_resource(struct call *c, const json_t *in, json_t **out);
+enum err_code list_tags(struct call *c, const json_t *in, json_t **out);
+
+/* Refuses tags whose keys are reserved ("aws:..."): ERR_VALIDATION. */
+enum err_code tags_check(struct call *c, const json_t *tags);
+
+/* Writes every tag of tags (validated) on arn inside the open transaction. */
+enum err_code tags_save(struct call *c, struct store *s, const char *arn, const json_t *tags);
+
 #endif

@@ -10,6 +10,13 @@ const op_fn ivs_ops[OP__COUNT] = {
 	[OP_UpdateStage] = stage_update,
 	[OP_DeleteStage] = stage_delete,
 	[OP_ListStages] = stage_list,
+	[OP_CreateStorageConfiguration] = storage_create,
+	[OP_GetStorageConfiguration] = storage_get,
+	[OP_DeleteStorageConfiguration] = storage_delete,
+	[OP_ListStorageConfigurations] = storage_list,
+	[OP_TagResource] = tag_resource,
+	[OP_UntagResource] = untag_resource,
+	[OP_ListTagsForResource] = list_tags,
 };
 
 static unsigned char page_key[PAGE_TOKEN_KEY_BYTES];

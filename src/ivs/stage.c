@@ -10,13 +10,15 @@
 #include "ivs/arn.h"
 #include "ivs/endpoints.h"
 #include "ivs/ivs.h"
-#include "ivs/page_token.h"
+#include "ivs/paging.h"
+#include "ivs/quota.h"
 #include "ivs/recording.h"
 #include "store/stage_store.h"
+#include "store/tag_store.h"
 
-#define DEFAULT_PAGE 50
+#define TYPE "stage"
 
-/* The Stage object of the API. Caller owns the result. */
+/* The Stage object of the API; takes tags (NULL: none). */
 static json_t *
 stage_json(const struct call *c, const struct stage_rec *st, json_t *tags)
 {
@@ -35,24 +37,28 @@ load(struct call *c, struct store *s, const json_t *in, struct stage_rec *st)
 	const char *arn = json_string_value(json_object_get(in, "arn"));
 	struct arn a;
 
-	if (arn_parse(arn, &a) != 0 || strcmp(a.type, "stage") != 0 ||
-	    strcmp(a.account, c->who.account) != 0 || strcmp(a.region, c->who.region) != 0)
-		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
-	if (store_stage_get(s, a.account, a.region, a.id, st, &c->err) == ERR_NOT_FOUND)
+	if (!arn_owned(arn, TYPE, c->who.account, c->who.region, &a) ||
+	    store_stage_get(s, a.account, a.region, a.id, st, &c->err) == ERR_NOT_FOUND)
 		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
 	return c->err.code;
 }
 
+/* Answers {"stage": ...} for st with its stored tags, inside the open
+ * transaction, which it commits. */
 static enum err_code
-put_tags(struct store *s, const char *arn, const json_t *tags, struct err *e)
+answer(struct call *c, struct store *s, const struct stage_rec *st, json_t **out)
 {
-	const char *k;
-	json_t *v;
+	json_t *tags = json_object();
 
-	json_object_foreach((json_t *)tags, k, v)
-		if (store_tag_put(s, arn, k, json_string_value(v), e) != ERR_OK)
-			return e->code;
-	return ERR_OK;
+	if (tags == NULL)
+		return err_set(&c->err, ERR_INTERNAL, "out of memory");
+	if (store_tags_get(s, st->arn, tags, &c->err) != ERR_OK ||
+	    store_commit(s, &c->err) != ERR_OK) {
+		json_decref(tags);
+		return c->err.code;
+	}
+	*out = json_pack("{s:o}", "stage", stage_json(c, st, tags));
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
 enum err_code
@@ -64,37 +70,36 @@ stage_create(struct call *c, const json_t *in, json_t **out)
 	const json_t *tokens = json_object_get(in, "participantTokenConfigurations");
 	struct stage_rec st;
 	struct store *s;
-	json_t *tag_copy;
 
 	if (json_array_size(tokens) > 0)
 		return err_set(&c->err, ERR_NOT_IMPLEMENTED, "rtstage does not issue "
 		    "participant tokens from CreateStage yet; call CreateStage without "
 		    "participantTokenConfigurations");
+	if (tags && tags_check(c, tags) != ERR_OK)
+		return c->err.code;
 	memset(&st, 0, sizeof(st));
 	if (ids_alnum(st.id, IDS_RESOURCE_LEN) != 0)
 		return err_set(&c->err, ERR_INTERNAL, "no randomness for a stage id");
 	snprintf(st.account, sizeof(st.account), "%s", c->who.account);
 	snprintf(st.region, sizeof(st.region), "%s", c->who.region);
-	arn_format(st.arn, sizeof(st.arn), st.region, st.account, "stage", st.id);
+	arn_format(st.arn, sizeof(st.arn), st.region, st.account, TYPE, st.id);
 	snprintf(st.name, sizeof(st.name), "%s", name ? json_string_value(name) : "");
 	if (rec != NULL)
 		recording_from_json(rec, &st.rec);
 	else
 		recording_defaults(&st.rec);
 
-	if ((s = store_thread(&c->err)) == NULL)
+	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
 		return c->err.code;
-	if (store_begin(s, 1, &c->err) != ERR_OK)
-		return c->err.code;
-	if (store_stage_insert(s, &st, &c->err) != ERR_OK ||
-	    (tags && put_tags(s, st.arn, tags, &c->err) != ERR_OK) ||
-	    store_commit(s, &c->err) != ERR_OK) {
+	if (storage_check_ref(c, s, st.rec.storage_arn) != ERR_OK ||
+	    quota_take(c, s, QUOTA_STAGES) != ERR_OK ||
+	    store_stage_insert(s, &st, &c->err) != ERR_OK ||
+	    (tags && tags_save(c, s, st.arn, tags) != ERR_OK) ||
+	    answer(c, s, &st, out) != ERR_OK) {
 		store_rollback(s);
 		return c->err.code;
 	}
-	tag_copy = tags ? json_deep_copy(tags) : json_object();
-	*out = json_pack("{s:o}", "stage", stage_json(c, &st, tag_copy));
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ERR_OK;
 }
 
 enum err_code
@@ -102,20 +107,14 @@ stage_get(struct call *c, const json_t *in, json_t **out)
 {
 	struct stage_rec st;
 	struct store *s;
-	json_t *tags = json_object();
 
 	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 0, &c->err) != ERR_OK)
-		goto fail;
-	if (load(c, s, in, &st) != ERR_OK || store_tags_get(s, st.arn, tags, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK)
-		goto fail;
-	*out = json_pack("{s:o}", "stage", stage_json(c, &st, tags));
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
-fail:
-	if (s != NULL)
+		return c->err.code;
+	if (load(c, s, in, &st) != ERR_OK || answer(c, s, &st, out) != ERR_OK) {
 		store_rollback(s);
-	json_decref(tags);
-	return c->err.code;
+		return c->err.code;
+	}
+	return ERR_OK;
 }
 
 enum err_code
@@ -125,26 +124,23 @@ stage_update(struct call *c, const json_t *in, json_t **out)
 	const json_t *rec = json_object_get(in, "autoParticipantRecordingConfiguration");
 	struct stage_rec st;
 	struct store *s;
-	json_t *tags = json_object();
 
 	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
-		goto fail;
+		return c->err.code;
 	if (load(c, s, in, &st) != ERR_OK)
 		goto fail;
 	if (name != NULL)
 		snprintf(st.name, sizeof(st.name), "%s", json_string_value(name));
-	if (rec != NULL)
+	if (rec != NULL) {
 		recording_from_json(rec, &st.rec);
-	if (store_stage_update(s, &st, &c->err) != ERR_OK ||
-	    store_tags_get(s, st.arn, tags, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK)
+		if (storage_check_ref(c, s, st.rec.storage_arn) != ERR_OK)
+			goto fail;
+	}
+	if (store_stage_update(s, &st, &c->err) != ERR_OK || answer(c, s, &st, out) != ERR_OK)
 		goto fail;
-	*out = json_pack("{s:o}", "stage", stage_json(c, &st, tags));
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ERR_OK;
 fail:
-	if (s != NULL)
-		store_rollback(s);
-	json_decref(tags);
+	store_rollback(s);
 	return c->err.code;
 }
 
@@ -155,77 +151,56 @@ stage_delete(struct call *c, const json_t *in, json_t **out)
 	struct store *s;
 
 	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
-		goto fail;
-	if (load(c, s, in, &st) != ERR_OK || store_stage_delete(s, &st, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK)
-		goto fail;
+		return c->err.code;
+	if (load(c, s, in, &st) != ERR_OK || quota_release(c, s, QUOTA_STAGES) != ERR_OK ||
+	    store_stage_delete(s, &st, &c->err) != ERR_OK || store_commit(s, &c->err) != ERR_OK) {
+		store_rollback(s);
+		return c->err.code;
+	}
 	*out = json_object();
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
-fail:
-	if (s != NULL)
-		store_rollback(s);
-	return c->err.code;
 }
 
-struct page {
+struct list {
 	struct call *c;
 	struct store *s;
-	json_t *list;
-	int want;		/* page size; one more row tells a next page exists */
-	long long last;		/* seq of the last summary added */
-	int more;
+	struct paging p;
 };
 
 static enum err_code
 add_summary(void *arg, const struct stage_rec *st)
 {
-	struct page *p = arg;
-	json_t *tags, *sum;
+	struct list *l = arg;
+	json_t *tags;
 
-	if ((int)json_array_size(p->list) == p->want) {
-		p->more = 1;
+	if (paging_full(&l->p))
 		return ERR_OK;
-	}
-	if ((tags = json_object()) == NULL ||
-	    store_tags_get(p->s, st->arn, tags, &p->c->err) != ERR_OK) {
+	if ((tags = json_object()) == NULL)
+		return err_set(&l->c->err, ERR_INTERNAL, "out of memory");
+	if (store_tags_get(l->s, st->arn, tags, &l->c->err) != ERR_OK) {
 		json_decref(tags);
-		return p->c->err.code ? p->c->err.code : ERR_INTERNAL;
+		return l->c->err.code;
 	}
-	sum = json_pack("{s:s, s:s, s:o}", "arn", st->arn, "name", st->name, "tags", tags);
-	if (sum == NULL || json_array_append_new(p->list, sum) != 0)
-		return err_set(&p->c->err, ERR_INTERNAL, "out of memory");
-	p->last = st->seq;
-	return ERR_OK;
+	return paging_add(l->c, &l->p, json_pack("{s:s, s:s, s:o}", "arn", st->arn,
+	    "name", st->name, "tags", tags), st->seq);
 }
 
 enum err_code
 stage_list(struct call *c, const json_t *in, json_t **out)
 {
-	const json_t *max = json_object_get(in, "maxResults");
-	const char *token = json_string_value(json_object_get(in, "nextToken"));
-	struct page p = { .c = c, .want = max ? (int)json_integer_value(max) : DEFAULT_PAGE };
-	char scope[128], next[PAGE_TOKEN_MAX];
-	long long after = 0;
+	struct list l = { .c = c };
 
-	snprintf(scope, sizeof(scope), "ListStages|%s|%s", c->who.account, c->who.region);
-	if (token != NULL && *token != '\0' &&
-	    page_token_decode(ivs_page_key(), scope, token, &after, &c->err) != ERR_OK)
+	if (paging_start(c, in, "ListStages", &l.p) != ERR_OK)
 		return c->err.code;
-	if ((p.s = store_thread(&c->err)) == NULL || (p.list = json_array()) == NULL)
-		return p.s ? err_set(&c->err, ERR_INTERNAL, "out of memory") : c->err.code;
-	if (store_begin(p.s, 0, &c->err) != ERR_OK ||
-	    store_stage_page(p.s, c->who.account, c->who.region, after, p.want + 1,
-	    add_summary, &p, &c->err) != ERR_OK ||
-	    store_commit(p.s, &c->err) != ERR_OK) {
-		store_rollback(p.s);
-		json_decref(p.list);
-		return c->err.code;
+	if ((l.s = store_thread(&c->err)) == NULL || store_begin(l.s, 0, &c->err) != ERR_OK)
+		goto fail;
+	if (store_stage_page(l.s, c->who.account, c->who.region, l.p.after, l.p.want + 1,
+	    add_summary, &l, &c->err) != ERR_OK || store_commit(l.s, &c->err) != ERR_OK) {
+		store_rollback(l.s);
+		goto fail;
 	}
-	*out = json_pack("{s:o}", "stages", p.list);
-	if (*out != NULL && p.more) {
-		if (page_token_encode(ivs_page_key(), scope, p.last, next) != 0)
-			return err_set(&c->err, ERR_INTERNAL, "cannot sign the page token");
-		json_object_set_new(*out, "nextToken", json_string(next));
-	}
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return paging_finish(c, &l.p, "stages", out);
+fail:
+	paging_abort(&l.p);
+	return c->err.code;
 }

@@ -29,6 +29,20 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX stages_by_owner ON stages (account, region, seq);"
 	  "CREATE TABLE tags (resource_arn TEXT NOT NULL, tag_key TEXT NOT NULL,"
 	  " tag_value TEXT NOT NULL, PRIMARY KEY (resource_arn, tag_key));" },
+	{ 2, "storage configurations and quota usage",
+	  "CREATE TABLE storage_configurations ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " id TEXT NOT NULL UNIQUE,"
+	  " account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL,"
+	  " name TEXT NOT NULL, bucket TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	  "CREATE INDEX storage_by_owner ON storage_configurations (account, region, seq);"
+	  "CREATE INDEX stages_by_storage ON stages (rec_storage_arn);"
+	  /* one counter per (account, region, kind): O(1) quota checks that
+	   * serialise concurrent creates on the counter's row */
+	  "CREATE TABLE usage (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,"
+	  " used INTEGER NOT NULL, PRIMARY KEY (account, region, kind));"
+	  "INSERT INTO usage (account, region, kind, used)"
+	  " SELECT account, region, 'stages', COUNT(*) FROM stages GROUP BY account, region;" },
 };
 
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";

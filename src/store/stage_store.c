@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "store/stage_store.h"
+#include "store/tag_store.h"
 
 #define STAGE_COLS "seq, id, account, region, arn, name, rec_storage_arn, " \
 	"rec_media_types, rec_thumb_interval, rec_thumb_storage, rec_thumb_mode, " \
@@ -21,15 +22,9 @@ static const char SQL_UPDATE[] =
     "rec_thumb_interval = ?, rec_thumb_storage = ?, rec_thumb_mode = ?, "
     "rec_reconnect_window = ?, rec_hls_segment = ?, rec_replicas = ? WHERE id = ?";
 static const char SQL_DELETE[] = "DELETE FROM stages WHERE id = ?";
-static const char SQL_TAGS_DELETE_ALL[] = "DELETE FROM tags WHERE resource_arn = ?";
 static const char SQL_PAGE[] =
     "SELECT " STAGE_COLS " FROM stages WHERE account = ? AND region = ? AND seq > ? "
     "ORDER BY seq LIMIT ?";
-static const char SQL_TAGS_GET[] =
-    "SELECT tag_key, tag_value FROM tags WHERE resource_arn = ? ORDER BY tag_key";
-static const char SQL_TAG_PUT[] =
-    "INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES (?, ?, ?) "
-    "ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value";
 
 #define COPY(dst, st, i) snprintf((dst), sizeof(dst), "%s", store_col_text((st), (i)))
 
@@ -123,10 +118,7 @@ store_stage_delete(struct store *s, const struct stage_rec *r, struct err *e)
 {
 	struct store_stmt *st;
 
-	if ((st = store_sql(s, SQL_TAGS_DELETE_ALL, e)) == NULL)
-		return e->code;
-	store_bind_text(st, 1, r->arn);
-	if (store_run(st, e) != ERR_OK)
+	if (store_tags_delete_all(s, r->arn, e) != ERR_OK)
 		return e->code;
 	if ((st = store_sql(s, SQL_DELETE, e)) == NULL)
 		return e->code;
@@ -134,58 +126,44 @@ store_stage_delete(struct store *s, const struct stage_rec *r, struct err *e)
 	return store_run(st, e);
 }
 
+struct walk {
+	enum err_code (*each)(void *, const struct stage_rec *);
+	void *arg;
+};
+
+static enum err_code
+page_row(void *arg, struct store_stmt *st)
+{
+	struct walk *w = arg;
+	struct stage_rec r;
+
+	read_row(st, &r);
+	return w->each(w->arg, &r);
+}
+
 enum err_code
 store_stage_page(struct store *s, const char *account, const char *region,
     long long after, int limit, enum err_code (*each)(void *, const struct stage_rec *),
     void *arg, struct err *e)
 {
-	struct store_stmt *st = store_sql(s, SQL_PAGE, e);
-	struct stage_rec r;
-	enum store_step step;
-	enum err_code rc = ERR_OK;
+	struct walk w = { each, arg };
 
-	if (st == NULL)
-		return e->code;
-	store_bind_text(st, 1, account);
-	store_bind_text(st, 2, region);
-	store_bind_int(st, 3, after);
-	store_bind_int(st, 4, limit);
-	while ((step = store_step(st, e)) == STORE_ROW) {
-		read_row(st, &r);
-		if ((rc = each(arg, &r)) != ERR_OK)
-			break;
-	}
-	if (rc == ERR_OK && step == STORE_FAILED)
-		rc = e->code;
-	store_reset(st);
-	return rc;
+	return store_page(s, SQL_PAGE, account, region, after, limit, page_row, &w, e);
 }
 
+static const char SQL_IN_USE[] = "SELECT 1 FROM stages WHERE rec_storage_arn = ? LIMIT 1";
+
 enum err_code
-store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e)
+store_stage_uses_storage(struct store *s, const char *storage_arn, int *used, struct err *e)
 {
-	struct store_stmt *st = store_sql(s, SQL_TAGS_GET, e);
-	enum store_step step;
+	struct store_stmt *st = store_sql(s, SQL_IN_USE, e);
+	enum store_step r;
 
 	if (st == NULL)
 		return e->code;
-	store_bind_text(st, 1, arn);
-	while ((step = store_step(st, e)) == STORE_ROW)
-		json_object_set_new(obj, store_col_text(st, 0), json_string(store_col_text(st, 1)));
+	store_bind_text(st, 1, storage_arn);
+	r = store_step(st, e);
 	store_reset(st);
-	return step == STORE_DONE ? ERR_OK : e->code;
-}
-
-enum err_code
-store_tag_put(struct store *s, const char *arn, const char *key, const char *value,
-    struct err *e)
-{
-	struct store_stmt *st = store_sql(s, SQL_TAG_PUT, e);
-
-	if (st == NULL)
-		return e->code;
-	store_bind_text(st, 1, arn);
-	store_bind_text(st, 2, key);
-	store_bind_text(st, 3, value);
-	return store_run(st, e);
+	*used = r == STORE_ROW;
+	return r == STORE_FAILED ? e->code : ERR_OK;
 }

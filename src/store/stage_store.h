@@ -6,8 +6,6 @@
 #ifndef RTSTAGE_STORE_STAGE_STORE_H
 #define RTSTAGE_STORE_STAGE_STORE_H
 
-#include <jansson.h>
-
 #include "store/store.h"
 
 /* autoParticipantRecordingConfiguration, flattened. Lists are stored as
@@ -53,11 +51,8 @@ enum err_code store_stage_page(struct store *s, const char *account, const char 
     long long after, int limit, enum err_code (*each)(void *arg, const struct stage_rec *st),
     void *arg, struct err *e);
 
-/* Adds every tag of resource arn to obj (a JSON object of strings). */
-enum err_code store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e);
-
-/* Sets (inserts or replaces) the tag key of arn. */
-enum err_code store_tag_put(struct store *s, const char *arn, const char *key,
-    const char *value, struct err *e);
+/* Sets *used when any stage records storage_arn. */
+enum err_code store_stage_uses_storage(struct store *s, const char *storage_arn, int *used,
+    struct err *e);
 
 #endif

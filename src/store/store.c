@@ -182,6 +182,30 @@ store_run(struct store_stmt *st, struct err *e)
 }
 
 enum err_code
+store_page(struct store *s, const char *sql, const char *account, const char *region,
+    long long after, int limit, enum err_code (*row)(void *, struct store_stmt *),
+    void *arg, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, sql, e);
+	enum store_step step;
+	enum err_code rc = ERR_OK;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, account);
+	store_bind_text(st, 2, region);
+	store_bind_int(st, 3, after);
+	store_bind_int(st, 4, limit);
+	while ((step = store_step(st, e)) == STORE_ROW)
+		if ((rc = row(arg, st)) != ERR_OK)
+			break;
+	if (rc == ERR_OK && step == STORE_FAILED)
+		rc = e->code;
+	store_reset(st);
+	return rc;
+}
+
+enum err_code
 store_exec(struct store *s, const char *sql, struct err *e)
 {
 	return s->drv->exec(s->db, sql, e);

@@ -72,6 +72,13 @@ void store_reset(struct store_stmt *st);
 /* Runs a statement expected to return no rows. */
 enum err_code store_run(struct store_stmt *st, struct err *e);
 
+/* Runs a page query, whose parameters are (account, region, after, limit),
+ * calling row(arg, st) for each row until it returns an error. Returns
+ * ERR_OK, row's error, or the store's. */
+enum err_code store_page(struct store *s, const char *sql, const char *account,
+    const char *region, long long after, int limit,
+    enum err_code (*row)(void *arg, struct store_stmt *st), void *arg, struct err *e);
+
 /* Runs one or more SQL statements that return nothing (migrations). */
 enum err_code store_exec(struct store *s, const char *sql, struct err *e);
 

@@ -62,6 +62,13 @@ static const struct row rows[] = {
 	  "at 'autoParticipantRecordingConfiguration.storageConfigurationArn'" },
 	{ "CreateStageRequest", "{\"tags\":{\"k\":5}}", ERR_SERIALIZATION, "at 'tags.k'" },
 	{ "CreateStageRequest", "{\"name\":null}", ERR_OK, NULL },
+	/* spec/ mends ResourceArn's pattern (tools/strip_model.py ERRATA): real ARNs pass */
+	{ "TagResourceRequest", "{\"resourceArn\":\"arn:aws:ivs:us-east-1:123456789012:stage/a1\","
+	  "\"tags\":{}}", ERR_OK, NULL },
+	{ "ListTagsForResourceRequest", "{\"resourceArn\":\"arn:aws:ivs:us-east-1:123456789012:"
+	  "storage-configuration/a1\"}", ERR_OK, NULL },
+	{ "ListTagsForResourceRequest", "{\"resourceArn\":\"arn:aws:ivs:us-east-1:1:stage\"}",
+	  ERR_VALIDATION, "at 'resourceArn'" },
 };
 
 static void

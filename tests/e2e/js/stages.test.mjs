@@ -2,17 +2,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateStageCommand, GetStageCommand, UpdateStageCommand, DeleteStageCommand,
+  CreateStorageConfigurationCommand, CreateStageCommand, GetStageCommand, UpdateStageCommand, DeleteStageCommand,
   ListStagesCommand, paginateListStages,
 } from '@aws-sdk/client-ivs-realtime';
 import { startServer, ivsClient } from './server.mjs';
 
-let server, ivs;
-before(async () => { server = await startServer(); ivs = ivsClient(server.url); });
+let server, ivs, FULL;
+before(async () => {
+  server = await startServer();
+  ivs = ivsClient(server.url);
+  const { storageConfiguration } = await ivs.send(new CreateStorageConfigurationCommand({
+    name: 'js-rec', s3: { bucketName: 'js-bucket' },
+  }));
+  FULL = { ...FULL_TEMPLATE, storageConfigurationArn: storageConfiguration.arn };
+});
 after(async () => { assert.equal(await server.stop(), 0); });
 
-const FULL = {
-  storageConfigurationArn: 'arn:aws:ivs:us-east-1:123456789012:storage-configuration/AbCdEf123456',
+const FULL_TEMPLATE = {
   mediaTypes: ['AUDIO_ONLY'],
   thumbnailConfiguration: { targetIntervalSeconds: 30, storage: ['LATEST'], recordingMode: 'INTERVAL' },
   recordingReconnectWindowSeconds: 100,

@@ -22,16 +22,33 @@ DEFAULT_REC = {
     "hlsConfiguration": {"targetSegmentDurationSeconds": 6},
     "recordParticipantReplicas": True,
 }
-STORAGE_ARN = "arn:aws:ivs:us-east-1:%s:storage-configuration/AbCdEf123456" % ACCOUNT
-FULL_REC = {
-    "storageConfigurationArn": STORAGE_ARN,
-    "mediaTypes": ["AUDIO_ONLY"],
-    "thumbnailConfiguration": {"targetIntervalSeconds": 30, "storage": ["LATEST", "SEQUENTIAL"],
-                               "recordingMode": "INTERVAL"},
-    "recordingReconnectWindowSeconds": 100,
-    "hlsConfiguration": {"targetSegmentDurationSeconds": 5},
-    "recordParticipantReplicas": False,
-}
+
+
+def full_rec(storage_arn):
+    """Every member of the recording configuration, none at its default."""
+    return {
+        "storageConfigurationArn": storage_arn,
+        "mediaTypes": ["AUDIO_ONLY"],
+        "thumbnailConfiguration": {"targetIntervalSeconds": 30, "storage": ["LATEST", "SEQUENTIAL"],
+                                   "recordingMode": "INTERVAL"},
+        "recordingReconnectWindowSeconds": 100,
+        "hlsConfiguration": {"targetSegmentDurationSeconds": 5},
+        "recordParticipantReplicas": False,
+    }
+
+
+def make_storage(c, name="rec"):
+    return c.create_storage_configuration(name=name, s3={"bucketName": "my-bucket"})["storageConfiguration"]["arn"]
+
+
+@pytest.fixture(scope="module")
+def STORAGE_ARN(ivs):
+    return make_storage(ivs)
+
+
+@pytest.fixture(scope="module")
+def FULL_REC(STORAGE_ARN):
+    return full_rec(STORAGE_ARN)
 
 
 def error_of(excinfo):
@@ -93,7 +110,7 @@ def test_cli_error_is_readable(server):
 
 # ---- round trips ---------------------------------------------------------------------
 
-def test_boto3_full_request_round_trip(ivs):
+def test_boto3_full_request_round_trip(ivs, FULL_REC):
     created = ivs.create_stage(name="full-1", tags={"team": "video", "env": "ci"},
                                autoParticipantRecordingConfiguration=FULL_REC)["stage"]
     assert created["name"] == "full-1"
@@ -119,7 +136,7 @@ def test_boto3_full_request_round_trip(ivs):
     assert mine == [{"arn": created["arn"], "name": "full-2", "tags": {"team": "video", "env": "ci"}}]
 
 
-def test_update_changes_only_what_is_named(ivs):
+def test_update_changes_only_what_is_named(ivs, FULL_REC, STORAGE_ARN):
     arn = ivs.create_stage(name="keep-me", autoParticipantRecordingConfiguration=FULL_REC)["stage"]["arn"]
     s = ivs.update_stage(arn=arn, name="renamed")["stage"]
     assert s["autoParticipantRecordingConfiguration"] == FULL_REC
@@ -132,7 +149,7 @@ def test_update_changes_only_what_is_named(ivs):
     assert s["name"] == "renamed"
 
 
-def test_empty_storage_arn_resets_everything(ivs):
+def test_empty_storage_arn_resets_everything(ivs, FULL_REC):
     arn = ivs.create_stage(autoParticipantRecordingConfiguration=FULL_REC)["stage"]["arn"]
     reset = dict(FULL_REC, storageConfigurationArn="")
     s = ivs.update_stage(arn=arn, autoParticipantRecordingConfiguration=reset)["stage"]
@@ -389,8 +406,9 @@ def test_restart_keeps_stages_and_tokens():
     s = Server().start()
     try:
         c = client(s)
+        rec_config = full_rec(make_storage(c))
         made = {c.create_stage(name="r%d" % i, tags={"i": str(i)},
-                               autoParticipantRecordingConfiguration=FULL_REC)["stage"]["arn"] for i in range(7)}
+                               autoParticipantRecordingConfiguration=rec_config)["stage"]["arn"] for i in range(7)}
         first = c.list_stages(maxResults=3)
         before = {a: c.get_stage(arn=a)["stage"] for a in made}
         s.restart()

@@ -1,0 +1,178 @@
+/* Storage configurations: CreateStorageConfiguration,
+ * GetStorageConfiguration, ListStorageConfigurations,
+ * DeleteStorageConfiguration, and the reference check stages use. */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/ids.h"
+#include "ivs/arn.h"
+#include "ivs/ivs.h"
+#include "ivs/paging.h"
+#include "ivs/quota.h"
+#include "store/stage_store.h"
+#include "store/storage_store.h"
+#include "store/tag_store.h"
+
+#define TYPE "storage-configuration"
+
+/* The StorageConfiguration (or its summary: the same members) object. */
+static json_t *
+storage_json(const struct storage_rec *r, json_t *tags)
+{
+	return json_pack("{s:s, s:s, s:{s:s}, s:o}", "arn", r->arn, "name", r->name,
+	    "s3", "bucketName", r->bucket, "tags", tags ? tags : json_object());
+}
+
+/* Loads the caller's storage configuration named by arn. */
+static enum err_code
+load(struct call *c, struct store *s, const char *arn, struct storage_rec *r)
+{
+	struct arn a;
+
+	if (!arn_owned(arn, TYPE, c->who.account, c->who.region, &a) ||
+	    store_storage_get(s, a.account, a.region, a.id, r, &c->err) == ERR_NOT_FOUND)
+		return err_set(&c->err, ERR_NOT_FOUND, "Storage configuration not found: %s", arn);
+	return c->err.code;
+}
+
+enum err_code
+storage_check_ref(struct call *c, struct store *s, const char *arn)
+{
+	struct storage_rec r;
+
+	if (*arn == '\0')
+		return ERR_OK;		/* recording disabled */
+	c->err.code = ERR_OK;
+	if (load(c, s, arn, &r) == ERR_NOT_FOUND)
+		return err_set(&c->err, ERR_VALIDATION, "storageConfigurationArn '%s' does not name "
+		    "a storage configuration of account %s in %s", arn, c->who.account,
+		    c->who.region);
+	return c->err.code;
+}
+
+enum err_code
+storage_create(struct call *c, const json_t *in, json_t **out)
+{
+	const json_t *name = json_object_get(in, "name");
+	const json_t *tags = json_object_get(in, "tags");
+	struct storage_rec r;
+	struct store *s;
+
+	if (tags && tags_check(c, tags) != ERR_OK)
+		return c->err.code;
+	memset(&r, 0, sizeof(r));
+	if (ids_alnum(r.id, IDS_RESOURCE_LEN) != 0)
+		return err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
+	snprintf(r.account, sizeof(r.account), "%s", c->who.account);
+	snprintf(r.region, sizeof(r.region), "%s", c->who.region);
+	arn_format(r.arn, sizeof(r.arn), r.region, r.account, TYPE, r.id);
+	snprintf(r.name, sizeof(r.name), "%s", name ? json_string_value(name) : "");
+	snprintf(r.bucket, sizeof(r.bucket), "%s",
+	    json_string_value(json_object_get(json_object_get(in, "s3"), "bucketName")));
+
+	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
+		return c->err.code;
+	if (quota_take(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
+	    store_storage_insert(s, &r, &c->err) != ERR_OK ||
+	    (tags && tags_save(c, s, r.arn, tags) != ERR_OK) ||
+	    store_commit(s, &c->err) != ERR_OK) {
+		store_rollback(s);
+		return c->err.code;
+	}
+	*out = json_pack("{s:o}", "storageConfiguration",
+	    storage_json(&r, tags ? json_deep_copy(tags) : NULL));
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+}
+
+enum err_code
+storage_get(struct call *c, const json_t *in, json_t **out)
+{
+	const char *arn = json_string_value(json_object_get(in, "arn"));
+	struct storage_rec r;
+	struct store *s;
+	json_t *tags = json_object();
+
+	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 0, &c->err) != ERR_OK)
+		goto fail;
+	if (load(c, s, arn, &r) != ERR_OK || store_tags_get(s, r.arn, tags, &c->err) != ERR_OK ||
+	    store_commit(s, &c->err) != ERR_OK) {
+		store_rollback(s);
+		goto fail;
+	}
+	*out = json_pack("{s:o}", "storageConfiguration", storage_json(&r, tags));
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+fail:
+	json_decref(tags);
+	return c->err.code;
+}
+
+enum err_code
+storage_delete(struct call *c, const json_t *in, json_t **out)
+{
+	const char *arn = json_string_value(json_object_get(in, "arn"));
+	struct storage_rec r;
+	struct store *s;
+	int used = 0;
+
+	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
+		return c->err.code;
+	if (load(c, s, arn, &r) != ERR_OK ||
+	    store_stage_uses_storage(s, r.arn, &used, &c->err) != ERR_OK)
+		goto fail;
+	if (used) {
+		err_set(&c->err, ERR_CONFLICT, "Storage configuration %s is in use: a stage's "
+		    "autoParticipantRecordingConfiguration refers to it", arn);
+		goto fail;
+	}
+	if (quota_release(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
+	    store_storage_delete(s, &r, &c->err) != ERR_OK || store_commit(s, &c->err) != ERR_OK)
+		goto fail;
+	*out = json_object();
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+fail:
+	store_rollback(s);
+	return c->err.code;
+}
+
+struct list {
+	struct call *c;
+	struct store *s;
+	struct paging p;
+};
+
+static enum err_code
+add_summary(void *arg, const struct storage_rec *r)
+{
+	struct list *l = arg;
+	json_t *tags;
+
+	if (paging_full(&l->p))
+		return ERR_OK;
+	if ((tags = json_object()) == NULL)
+		return err_set(&l->c->err, ERR_INTERNAL, "out of memory");
+	if (store_tags_get(l->s, r->arn, tags, &l->c->err) != ERR_OK) {
+		json_decref(tags);
+		return l->c->err.code;
+	}
+	return paging_add(l->c, &l->p, storage_json(r, tags), r->seq);
+}
+
+enum err_code
+storage_list(struct call *c, const json_t *in, json_t **out)
+{
+	struct list l = { .c = c };
+
+	if (paging_start(c, in, "ListStorageConfigurations", &l.p) != ERR_OK)
+		return c->err.code;
+	if ((l.s = store_thread(&c->err)) == NULL || store_begin(l.s, 0, &c->err) != ERR_OK)
+		goto fail;
+	if (store_storage_page(l.s, c->who.account, c->who.region, l.p.after, l.p.want + 1,
+	    add_summary, &l, &c->err) != ERR_OK || store_commit(l.s, &c->err) != ERR_OK) {
+		store_rollback(l.s);
+		goto fail;
+	}
+	return paging_finish(c, &l.p, "storageConfigurations", out);
+fail:
+	paging_abort(&l.p);
+	return c->err.code;
+}
