@@ -10,17 +10,18 @@ MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 PKGS    := libmicrohttpd jansson sqlite3 libcrypto libpcre2-8
 
 SRC := \
-	src/util/err.c src/util/buf.c src/util/pct.c \
-	src/crypto/ids.c \
+	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c \
+	src/crypto/ids.c src/crypto/keys.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/dispatch.c \
 	src/store/store.c src/store/sqlite.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
+	src/store/token_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
-	src/ivs/ops.c \
-	src/config.c
+	src/ivs/token.c src/ivs/ops.c \
+	src/config.c src/commands.c
 MAIN := src/main.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c

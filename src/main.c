@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "aws/dispatch.h"
+#include "commands.h"
+#include "crypto/keys.h"
 #include "aws/error.h"
 #include "aws/validate.h"
 #include "config.h"
@@ -32,26 +34,35 @@ usage(FILE *f)
 {
 	fprintf(f, "rtstage %s: the Amazon IVS Real-Time control plane, self-hosted.\n\n"
 	    "Usage:\n"
-	    "  rtstage serve [options]   serve the ivs-realtime API\n"
-	    "  rtstage --help            this text\n"
-	    "  rtstage --version         the version\n\n", RTSTAGE_VERSION);
+	    "  rtstage serve [options]                        serve the ivs-realtime API\n"
+	    "  rtstage keys rotate [--data-dir DIR]           make a new token signing key\n"
+	    "  rtstage token inspect TOKEN [--data-dir DIR]   decode and verify a participant token\n"
+	    "  rtstage --help                                 this text\n"
+	    "  rtstage --version                              the version\n\n", RTSTAGE_VERSION);
 	config_usage(f);
 }
 
-/* Routes the few non-AWS paths; everything else is the AWS API. */
+/* Answers 200 with body (malloc'd; NULL answers 500). */
+static void
+plain(struct http_response *res, char *body)
+{
+	res->status = body ? 200 : 500;
+	res->content_type = "application/json";
+	res->body = body;
+	res->body_len = body ? strlen(body) : 0;
+}
+
+/* Routes the few non-AWS paths (no authentication); everything else is
+ * the AWS API. */
 static void
 handle(const struct http_request *req, struct http_response *res, void *arg)
 {
-	static const char ready[] = "{\"status\":\"ready\"}";
-
-	if (strcmp(req->path, "/healthz") == 0 && strcmp(req->method, "GET") == 0) {
-		res->status = 200;
-		res->content_type = "application/json";
-		res->body = strdup(ready);
-		res->body_len = res->body ? strlen(ready) : 0;
-		return;
-	}
-	aws_dispatch(req, res, arg, ivs_ops);
+	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/healthz") == 0)
+		plain(res, strdup("{\"status\":\"ready\"}"));
+	else if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/.well-known/jwks.json") == 0)
+		plain(res, keys_jwks(ivs_keys()));
+	else
+		aws_dispatch(req, res, arg, ivs_ops);
 }
 
 /* Resolves HOST:PORT ("[::1]:4590" for IPv6) into ss. */
@@ -137,7 +148,7 @@ serve(int argc, char **argv)
 
 	aws_error_init();
 	if (validate_init(&e) != ERR_OK || store_init(cfg.db_url, &e) != ERR_OK ||
-	    ivs_init(&e) != ERR_OK)
+	    ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
 	if ((srv = http_start((struct sockaddr *)&ss, sslen, cfg.threads, handle, &cfg, &e)) == NULL)
 		goto out;
@@ -149,6 +160,7 @@ serve(int argc, char **argv)
 	http_stop(srv);
 	rc = 0;
 out:
+	ivs_fini();
 	store_fini();
 	validate_fini();
 	if (rc != 0)
@@ -161,6 +173,10 @@ main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return serve(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "keys") == 0 && strcmp(argv[2], "rotate") == 0)
+		return cmd_keys_rotate(argc - 3, argv + 3);
+	if (argc >= 3 && strcmp(argv[1], "token") == 0 && strcmp(argv[2], "inspect") == 0)
+		return cmd_token_inspect(argc - 3, argv + 3);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("rtstage %s\n", RTSTAGE_VERSION);
 		return 0;

@@ -8,12 +8,22 @@
 /* Handlers by operation; NULL where rtstage does not serve it yet. */
 extern const op_fn ivs_ops[OP__COUNT];
 
-/* Loads what the service needs from the store (page-token key). Call
- * after store_init, before serving. */
-enum err_code ivs_init(struct err *e);
+/* Loads what the service needs: the page-token key (from the store) and
+ * the token signing keys (from data_dir, made on first start). Call after
+ * store_init, before serving. */
+enum err_code ivs_init(const char *data_dir, struct err *e);
+
+/* Releases what ivs_init loaded. */
+void ivs_fini(void);
 
 /* The page-token key loaded by ivs_init. */
 const unsigned char *ivs_page_key(void);
+
+/* The token signing keys loaded by ivs_init. */
+struct keyring *ivs_keys(void);
+
+struct keyring;
+struct store;
 
 /* Stage operations (stage.c). */
 enum err_code stage_create(struct call *c, const json_t *in, json_t **out);
@@ -30,8 +40,20 @@ enum err_code storage_list(struct call *c, const json_t *in, json_t **out);
 
 /* Checks, inside the open transaction, that a non-empty arn names a storage
  * configuration of the caller; ERR_VALIDATION if not. */
-struct store;
 enum err_code storage_check_ref(struct call *c, struct store *s, const char *arn);
+
+/* Participant tokens (token.c). */
+struct stage_rec;
+enum err_code token_create(struct call *c, const json_t *in, json_t **out);
+
+/* Checks the rules of a token configuration the model cannot express
+ * (attributes at most 1 KB); where prefixes the member path in messages. */
+enum err_code token_check(struct call *c, const json_t *conf, const char *where);
+
+/* Issues a token for stage st as conf says, recording it inside the open
+ * writing transaction; sets *out to the ParticipantToken object. */
+enum err_code token_issue(struct call *c, struct store *s, const struct stage_rec *st,
+    const json_t *conf, json_t **out);
 
 /* Tag operations (tags.c). */
 enum err_code tag_resource(struct call *c, const json_t *in, json_t **out);

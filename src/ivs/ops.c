@@ -1,5 +1,6 @@
 /* The ivs-realtime operations rtstage serves: the whole API at a glance.
  * An operation of the model missing here answers NotImplementedException. */
+#include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
 #include "store/store.h"
@@ -17,14 +18,32 @@ const op_fn ivs_ops[OP__COUNT] = {
 	[OP_TagResource] = tag_resource,
 	[OP_UntagResource] = untag_resource,
 	[OP_ListTagsForResource] = list_tags,
+	[OP_CreateParticipantToken] = token_create,
 };
 
 static unsigned char page_key[PAGE_TOKEN_KEY_BYTES];
+static struct keyring *keys;
 
 enum err_code
-ivs_init(struct err *e)
+ivs_init(const char *data_dir, struct err *e)
 {
-	return store_secret("page-token-key", page_key, sizeof(page_key), e);
+	if (store_secret("page-token-key", page_key, sizeof(page_key), e) != ERR_OK)
+		return e->code;
+	keys = keys_open(data_dir, 1, e);
+	return keys ? ERR_OK : e->code;
+}
+
+void
+ivs_fini(void)
+{
+	keys_free(keys);
+	keys = NULL;
+}
+
+struct keyring *
+ivs_keys(void)
+{
+	return keys;
 }
 
 const unsigned char *

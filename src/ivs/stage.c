@@ -15,6 +15,7 @@
 #include "ivs/recording.h"
 #include "store/stage_store.h"
 #include "store/tag_store.h"
+#include "store/token_store.h"
 
 #define TYPE "stage"
 
@@ -27,6 +28,31 @@ stage_json(const struct call *c, const struct stage_rec *st, json_t *tags)
 	    "tags", tags ? tags : json_object(),
 	    "autoParticipantRecordingConfiguration", recording_to_json(&st->rec),
 	    "endpoints", endpoints_to_json(c->cfg, st));
+}
+
+/* As answer, adding "participantTokens" when tokens is not NULL (stolen). */
+static enum err_code
+answer_with(struct call *c, struct store *s, const struct stage_rec *st, json_t *tokens,
+    json_t **out)
+{
+	json_t *tags = json_object();
+
+	if (tags == NULL) {
+		json_decref(tokens);
+		return err_set(&c->err, ERR_INTERNAL, "out of memory");
+	}
+	if (store_tags_get(s, st->arn, tags, &c->err) != ERR_OK ||
+	    store_commit(s, &c->err) != ERR_OK) {
+		json_decref(tags);
+		json_decref(tokens);
+		return c->err.code;
+	}
+	*out = json_pack("{s:o}", "stage", stage_json(c, st, tags));
+	if (*out != NULL && tokens != NULL)
+		json_object_set_new(*out, "participantTokens", tokens);
+	else
+		json_decref(tokens);
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
 /* Loads the caller's stage named by the arn member of in. A stage of
@@ -48,17 +74,43 @@ load(struct call *c, struct store *s, const json_t *in, struct stage_rec *st)
 static enum err_code
 answer(struct call *c, struct store *s, const struct stage_rec *st, json_t **out)
 {
-	json_t *tags = json_object();
+	return answer_with(c, s, st, NULL, out);
+}
 
-	if (tags == NULL)
-		return err_set(&c->err, ERR_INTERNAL, "out of memory");
-	if (store_tags_get(s, st->arn, tags, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK) {
-		json_decref(tags);
-		return c->err.code;
+static enum err_code
+check_token_configs(struct call *c, const json_t *configs)
+{
+	char where[96];
+	json_t *conf;
+	size_t i;
+
+	json_array_foreach(configs, i, conf) {
+		snprintf(where, sizeof(where), "participantTokenConfigurations.%zu.member.", i + 1);
+		if (token_check(c, conf, where) != ERR_OK)
+			return c->err.code;
 	}
-	*out = json_pack("{s:o}", "stage", stage_json(c, st, tags));
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ERR_OK;
+}
+
+/* Issues one token per configuration, in order, into *issued. */
+static enum err_code
+issue_tokens(struct call *c, struct store *s, const struct stage_rec *st,
+    const json_t *configs, json_t **issued)
+{
+	json_t *conf, *tok;
+	size_t i;
+
+	if ((*issued = json_array()) == NULL)
+		return err_set(&c->err, ERR_INTERNAL, "out of memory");
+	json_array_foreach(configs, i, conf) {
+		if (token_issue(c, s, st, conf, &tok) != ERR_OK) {
+			json_decref(*issued);
+			*issued = NULL;
+			return c->err.code;
+		}
+		json_array_append_new(*issued, tok);
+	}
+	return ERR_OK;
 }
 
 enum err_code
@@ -70,12 +122,11 @@ stage_create(struct call *c, const json_t *in, json_t **out)
 	const json_t *tokens = json_object_get(in, "participantTokenConfigurations");
 	struct stage_rec st;
 	struct store *s;
+	json_t *issued = NULL;
 
-	if (json_array_size(tokens) > 0)
-		return err_set(&c->err, ERR_NOT_IMPLEMENTED, "rtstage does not issue "
-		    "participant tokens from CreateStage yet; call CreateStage without "
-		    "participantTokenConfigurations");
 	if (tags && tags_check(c, tags) != ERR_OK)
+		return c->err.code;
+	if (tokens && check_token_configs(c, tokens) != ERR_OK)
 		return c->err.code;
 	memset(&st, 0, sizeof(st));
 	if (ids_alnum(st.id, IDS_RESOURCE_LEN) != 0)
@@ -95,7 +146,11 @@ stage_create(struct call *c, const json_t *in, json_t **out)
 	    quota_take(c, s, QUOTA_STAGES) != ERR_OK ||
 	    store_stage_insert(s, &st, &c->err) != ERR_OK ||
 	    (tags && tags_save(c, s, st.arn, tags) != ERR_OK) ||
-	    answer(c, s, &st, out) != ERR_OK) {
+	    (tokens && issue_tokens(c, s, &st, tokens, &issued) != ERR_OK)) {
+		store_rollback(s);
+		return c->err.code;
+	}
+	if (answer_with(c, s, &st, issued, out) != ERR_OK) {
 		store_rollback(s);
 		return c->err.code;
 	}
@@ -153,6 +208,7 @@ stage_delete(struct call *c, const json_t *in, json_t **out)
 	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
 		return c->err.code;
 	if (load(c, s, in, &st) != ERR_OK || quota_release(c, s, QUOTA_STAGES) != ERR_OK ||
+	    store_tokens_delete_stage(s, st.arn, &c->err) != ERR_OK ||
 	    store_stage_delete(s, &st, &c->err) != ERR_OK || store_commit(s, &c->err) != ERR_OK) {
 		store_rollback(s);
 		return c->err.code;

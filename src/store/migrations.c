@@ -43,6 +43,14 @@ static const struct migration migrations[] = {
 	  " used INTEGER NOT NULL, PRIMARY KEY (account, region, kind));"
 	  "INSERT INTO usage (account, region, kind, used)"
 	  " SELECT account, region, 'stages', COUNT(*) FROM stages GROUP BY account, region;" },
+	{ 3, "participant token records",
+	  /* what was issued, never the token itself */
+	  "CREATE TABLE participant_tokens ("
+	  " participant_id TEXT PRIMARY KEY, stage_arn TEXT NOT NULL,"
+	  " user_id TEXT NOT NULL, attributes TEXT NOT NULL, capabilities TEXT NOT NULL,"
+	  " duration INTEGER NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	  " revoked INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE INDEX participant_tokens_by_stage ON participant_tokens (stage_arn);" },
 };
 
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";

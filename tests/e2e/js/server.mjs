@@ -17,9 +17,9 @@ function freePort() {
   });
 }
 
-export async function startServer() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-'));
+// Starts rtstage; pass the dataDir and port of a stopped server to restart it.
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-')), port } = {}) {
+  port = port ?? await freePort();
   const log = join(dataDir, 'server.log');
   const { openSync } = await import('node:fs');
   const fd = openSync(log, 'a');
@@ -33,12 +33,13 @@ export async function startServer() {
     } catch { await new Promise((r) => setTimeout(r, 20)); }
   }
   return {
-    url,
+    url, dataDir, port,
     // Resolves to the exit status; rejects on a sanitizer report (ASan+UBSan build).
-    stop: () => new Promise((resolve, reject) => {
+    // The data directory is removed unless keep is set.
+    stop: ({ keep = false } = {}) => new Promise((resolve, reject) => {
       proc.on('exit', (code) => {
         const text = readFileSync(log, 'utf8');
-        rmSync(dataDir, { recursive: true, force: true });
+        if (!keep) rmSync(dataDir, { recursive: true, force: true });
         if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(text)) reject(new Error(text));
         else resolve(code);
       });
