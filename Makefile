@@ -14,7 +14,7 @@ SRC := \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
-	src/aws/error.c src/aws/route.c src/aws/dispatch.c \
+	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/dispatch.c \
 	src/store/store.c src/store/sqlite.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c \

@@ -11,6 +11,7 @@ struct config {
 	const char *data_dir;
 	const char *db_url;		/* sqlite:PATH; NULL: DATA_DIR/rtstage.db */
 	const char *default_account;	/* account of access keys that are not 12 digits */
+	const char *credentials;	/* credentials file (strict mode); NULL: protected mode */
 	unsigned threads;		/* 0: one per CPU */
 	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account} */
 	unsigned quota_stages;		/* per account and region */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/auth.h"
 #include "aws/dispatch.h"
 #include "commands.h"
 #include "crypto/keys.h"
@@ -120,11 +121,14 @@ serve(int argc, char **argv)
 	if (config_load(&cfg, argc, argv, &e) != ERR_OK ||
 	    resolve(cfg.listen, &ss, &sslen, &e) != ERR_OK)
 		goto out;
-	if (!is_loopback(&ss)) {
+	if (cfg.credentials != NULL && auth_load(cfg.credentials, &e) != ERR_OK)
+		goto out;
+	if (cfg.credentials == NULL && !is_loopback(&ss)) {
 		err_set(&e, ERR_VALIDATION, "refusing to listen on %s: no credentials are "
 		    "configured, so rtstage runs in protected mode, which accepts any "
-		    "well-formed signature and therefore serves loopback addresses only "
-		    "(use 127.0.0.1 or [::1])", cfg.listen);
+		    "well-formed signature and therefore serves loopback addresses only. "
+		    "Listen on 127.0.0.1 or [::1], or configure credentials with "
+		    "--credentials FILE (RTSTAGE_CREDENTIALS)", cfg.listen);
 		goto out;
 	}
 	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
@@ -143,6 +147,7 @@ serve(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -152,14 +157,22 @@ serve(int argc, char **argv)
 		goto out;
 	if ((srv = http_start((struct sockaddr *)&ss, sslen, cfg.threads, handle, &cfg, &e)) == NULL)
 		goto out;
-	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads\n",
-	    cfg.listen, http_port(srv), cfg.db_url, cfg.threads);
-	if (sigwait(&sigs, &sig) != 0)
-		sig = SIGTERM;
+	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads, %s\n",
+	    cfg.listen, http_port(srv), cfg.db_url, cfg.threads,
+	    cfg.credentials ? "strict mode" : "protected mode");
+	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+		if (cfg.credentials == NULL)
+			continue;
+		if (auth_load(cfg.credentials, &e) == ERR_OK)
+			fprintf(stderr, "rtstage: SIGHUP: reloaded %s\n", cfg.credentials);
+		else
+			fprintf(stderr, "rtstage: SIGHUP: kept the credentials in force: %s\n", e.msg);
+	}
 	fprintf(stderr, "rtstage: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
 	rc = 0;
 out:
+	auth_fini();
 	ivs_fini();
 	store_fini();
 	validate_fini();

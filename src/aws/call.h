@@ -11,6 +11,8 @@ struct principal {
 	char access_key[129];
 	char account[16];	/* 12 digits */
 	char region[64];	/* from the SigV4 credential scope */
+	char profile[64];	/* strict mode: the key's profile in the credentials file */
+	char actions[1024];	/* strict mode: what it may do; "": protected mode */
 };
 
 struct call {

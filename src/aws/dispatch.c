@@ -7,41 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/auth.h"
 #include "aws/dispatch.h"
 #include "aws/error.h"
 #include "aws/route.h"
 #include "aws/shapes.h"
-#include "aws/sigv4.h"
 #include "aws/validate.h"
 #include "crypto/ids.h"
 #include "limits.h"
 #include "util/pct.h"
 
-/* Who is calling, from the SigV4 Authorization header (protected mode:
- * the signature is parsed, not verified). */
+/* Checks that the caller may perform the operation on the resource its
+ * input names (or on every resource of its account and region). */
 static enum err_code
-authenticate(const struct http_request *req, struct call *c)
+authorize(struct call *c, enum op_id op, const json_t *in)
 {
-	struct sigv4_auth a;
+	static const char *const members[] = { "arn", "stageArn", "resourceArn" };
+	char action[96], any[160];
+	const char *resource = NULL;
 	size_t i;
 
-	if (sigv4_parse(http_header(req, "Authorization"), &a, &c->err) != ERR_OK)
-		return c->err.code;
-	if (http_header(req, "X-Amz-Date") == NULL && http_header(req, "Date") == NULL)
-		return err_set(&c->err, ERR_INCOMPLETE_SIG, "Authorization header requires "
-		    "existence of either a 'X-Amz-Date' or a 'Date' header.");
-	if (strcmp(a.service, "ivs") != 0)
-		return err_set(&c->err, ERR_INVALID_SIG, "Credential should be scoped to "
-		    "correct service: 'ivs'.");
-	snprintf(c->who.access_key, sizeof(c->who.access_key), "%s", a.access_key);
-	snprintf(c->who.region, sizeof(c->who.region), "%s", a.region);
-	for (i = 0; a.access_key[i] >= '0' && a.access_key[i] <= '9'; i++)
-		;
-	if (i == 12 && a.access_key[12] == '\0')
-		memcpy(c->who.account, a.access_key, 13);	/* a 12-digit key is its account */
-	else
-		snprintf(c->who.account, sizeof(c->who.account), "%s", c->cfg->default_account);
-	return ERR_OK;
+	for (i = 0; i < sizeof(members) / sizeof(members[0]) && resource == NULL; i++)
+		resource = json_string_value(json_object_get(in, members[i]));
+	if (resource == NULL) {
+		snprintf(any, sizeof(any), "arn:aws:ivs:%s:%s:*", c->who.region, c->who.account);
+		resource = any;
+	}
+	snprintf(action, sizeof(action), "ivs:%s", operations[op].name);
+	return auth_allow(c, action, resource);
 }
 
 static int
@@ -180,11 +173,13 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 		    LIMIT_BODY_BYTES);
 	else if ((rc = route_match(req->method, req->path, &rt, &c.err)) != ERR_OK)
 		;
-	else if ((rc = authenticate(req, &c)) != ERR_OK)
+	else if ((rc = auth_verify(req, "ivs", &c)) != ERR_OK)
 		;
 	else if ((rc = parse_body(req, &in, &c.err)) != ERR_OK)
 		;
 	else if ((rc = bind_http_members(&rt, req->query, in, &c.err)) != ERR_OK)
+		;
+	else if ((rc = authorize(&c, rt.op, in)) != ERR_OK)
 		;
 	else if ((rc = validate_input(operations[rt.op].input, in, &c.err)) != ERR_OK)
 		;

@@ -1,8 +1,15 @@
-/* SigV4 Authorization header parsing. */
+/* SigV4: Authorization header parsing and the signing steps. */
 #include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/sigv4.h"
+#include "crypto/ids.h"
+#include "util/pct.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 
@@ -103,4 +110,223 @@ sigv4_parse(const char *h, struct sigv4_auth *a, struct err *e)
 			return err_set(e, ERR_INCOMPLETE_SIG, "Authorization header requires "
 			    "'%s' parameter. Authorization=%.200s", names[i], h);
 	return ERR_OK;
+}
+
+static int
+unreserved(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+/* Appends the n bytes at p, percent-encoding all but unreserved characters
+ * (and '/' when keep_slash). */
+static void
+encode(struct buf *out, const char *p, size_t n, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3] = { '%', 0, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (unreserved(c) || (keep_slash && c == '/')) {
+			buf_append(out, p + i, 1);
+		} else {
+			esc[1] = hex[c >> 4];
+			esc[2] = hex[c & 15];
+			buf_append(out, esc, 3);
+		}
+	}
+}
+
+void
+sigv4_canonical_uri(const char *raw_path, struct buf *out)
+{
+	if (*raw_path == '\0')
+		buf_puts(out, "/");
+	else
+		encode(out, raw_path, strlen(raw_path), 1);
+}
+
+struct param {
+	char *name, *value;	/* canonical (encoded) forms */
+};
+
+static int
+by_name_value(const void *a, const void *b)
+{
+	const struct param *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->value, y->value);
+}
+
+/* Decodes then canonically encodes n raw bytes into a new string. */
+static char *
+recode(const char *p, size_t n)
+{
+	char *dec = malloc(n + 1);
+	struct buf b;
+	long len;
+
+	if (dec == NULL || (len = pct_decode(p, n, dec, n + 1)) < 0) {
+		free(dec);
+		return NULL;
+	}
+	buf_init(&b, 0);
+	encode(&b, dec, (size_t)len, 0);
+	free(dec);
+	return b.data ? buf_take(&b) : strdup("");
+}
+
+int
+sigv4_canonical_query(const char *q, struct buf *out)
+{
+	struct param *ps = NULL;
+	const char *amp, *eq;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	while (*q != '\0') {
+		amp = strchr(q, '&');
+		if (amp == NULL)
+			amp = q + strlen(q);
+		if (amp > q) {
+			if (n == cap) {
+				struct param *grown = realloc(ps, (cap = cap ? cap * 2 : 8) * sizeof(*ps));
+				if (grown == NULL) {
+					rc = -1;
+					break;
+				}
+				ps = grown;
+			}
+			eq = memchr(q, '=', (size_t)(amp - q));
+			ps[n].name = recode(q, (size_t)((eq ? eq : amp) - q));
+			ps[n].value = eq ? recode(eq + 1, (size_t)(amp - eq - 1)) : strdup("");
+			if (ps[n].name == NULL || ps[n].value == NULL) {
+				free(ps[n].name);
+				free(ps[n].value);
+				rc = -1;
+				break;
+			}
+			n++;
+		}
+		q = *amp ? amp + 1 : amp;
+	}
+	if (rc == 0 && n > 0) {
+		qsort(ps, n, sizeof(*ps), by_name_value);
+		for (i = 0; i < n; i++)
+			buf_printf(out, "%s%s=%s", i ? "&" : "", ps[i].name, ps[i].value);
+	}
+	for (i = 0; i < n; i++) {
+		free(ps[i].name);
+		free(ps[i].value);
+	}
+	free(ps);
+	return rc;
+}
+
+/* Appends value trimmed, with runs of spaces folded to one. */
+static void
+append_trimmed(struct buf *out, const char *v)
+{
+	const char *end;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	end = v + strlen(v);
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (; v < end; v++) {
+		if ((*v == ' ' || *v == '\t') && (v[1] == ' ' || v[1] == '\t'))
+			continue;
+		buf_append(out, *v == '\t' ? " " : v, 1);
+	}
+}
+
+int
+sigv4_canonical_request(const struct sigv4_request *req, const char *signed_headers,
+    struct buf *out)
+{
+	const char *p = signed_headers, *semi;
+	char name[128];
+	size_t i, n;
+	int first;
+
+	buf_printf(out, "%s\n", req->method);
+	sigv4_canonical_uri(req->path, out);
+	buf_puts(out, "\n");
+	if (sigv4_canonical_query(req->query, out) != 0)
+		return -1;
+	buf_puts(out, "\n");
+	while (*p != '\0') {
+		semi = strchr(p, ';');
+		n = semi ? (size_t)(semi - p) : strlen(p);
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			buf_printf(out, "%s:", name);
+			first = 1;
+			for (i = 0; i < req->n_headers; i++) {
+				if (strcasecmp(req->headers[i].name, name) != 0)
+					continue;
+				if (!first)
+					buf_puts(out, ",");
+				append_trimmed(out, req->headers[i].value);
+				first = 0;
+			}
+			buf_puts(out, "\n");
+		}
+		p = semi ? semi + 1 : p + n;
+	}
+	buf_printf(out, "\n%s\n%s", signed_headers, req->payload_hash);
+	return 0;
+}
+
+void
+sigv4_sha256_hex(const void *p, size_t n, char *hex)
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	SHA256(p, n, d);
+	ids_hex(d, sizeof(d), hex);
+}
+
+void
+sigv4_string_to_sign(const char *amz_date, const struct sigv4_auth *a, const char *creq,
+    size_t creq_len, struct buf *out)
+{
+	char hex[65];
+
+	sigv4_sha256_hex(creq, creq_len, hex);
+	buf_printf(out, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, a->date,
+	    a->region, a->service, hex);
+}
+
+void
+sigv4_signing_key(const char *secret, const char *date, const char *region,
+    const char *service, unsigned char *key)
+{
+	unsigned char k1[32], k2[32], k3[32];
+	char seed[256];
+	size_t n = (size_t)snprintf(seed, sizeof(seed), "AWS4%s", secret);
+
+	ids_hmac_sha256((const unsigned char *)seed, n < sizeof(seed) ? n : sizeof(seed) - 1,
+	    date, strlen(date), k1);
+	ids_hmac_sha256(k1, 32, region, strlen(region), k2);
+	ids_hmac_sha256(k2, 32, service, strlen(service), k3);
+	ids_hmac_sha256(k3, 32, "aws4_request", 12, key);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	OPENSSL_cleanse(k1, sizeof(k1));
+	OPENSSL_cleanse(k2, sizeof(k2));
+	OPENSSL_cleanse(k3, sizeof(k3));
+}
+
+void
+sigv4_signature(const unsigned char *key, const char *sts, size_t sts_len, char *hex)
+{
+	unsigned char mac[32];
+
+	ids_hmac_sha256(key, 32, sts, sts_len, mac);
+	ids_hex(mac, sizeof(mac), hex);
 }

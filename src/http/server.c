@@ -35,6 +35,30 @@ http_header(const struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct each {
+	void (*fn)(void *, const char *, const char *);
+	void *arg;
+};
+
+static enum MHD_Result
+each_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct each *e = cls;
+
+	(void)kind;
+	e->fn(e->arg, key, value ? value : "");
+	return MHD_YES;
+}
+
+void
+http_headers_each(const struct http_request *req,
+    void (*fn)(void *, const char *, const char *), void *arg)
+{
+	struct each e = { fn, arg };
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, each_header, &e);
+}
+
 void
 http_set_header(struct http_response *res, const char *name, const char *value)
 {

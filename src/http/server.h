@@ -46,6 +46,11 @@ struct http_server;
 /* Value of request header name (case-insensitive), or NULL. */
 const char *http_header(const struct http_request *req, const char *name);
 
+/* Calls each(arg, name, value) for every request header in arrival
+ * order, repeated headers included. */
+void http_headers_each(const struct http_request *req,
+    void (*each)(void *arg, const char *name, const char *value), void *arg);
+
 /* Adds a response header; silently ignored past HTTP_MAX_HEADERS. */
 void http_set_header(struct http_response *res, const char *name, const char *value);
 

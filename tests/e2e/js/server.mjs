@@ -18,12 +18,12 @@ function freePort() {
 }
 
 // Starts rtstage; pass the dataDir and port of a stopped server to restart it.
-export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-')), port } = {}) {
+export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-')), port, args = [] } = {}) {
   port = port ?? await freePort();
   const log = join(dataDir, 'server.log');
   const { openSync } = await import('node:fs');
   const fd = openSync(log, 'a');
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args],
     { stdio: ['ignore', fd, fd] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 500; i++) {
@@ -48,9 +48,10 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstag
   };
 }
 
-export function ivsClient(url, region = 'us-east-1', accessKeyId = 'AKIDEXAMPLE') {
+export function ivsClient(url, region = 'us-east-1', accessKeyId = 'AKIDEXAMPLE',
+  { secretAccessKey = 'secret', sessionToken, systemClockOffset } = {}) {
   return new IVSRealTimeClient({
-    region, endpoint: url, maxAttempts: 1,
-    credentials: { accessKeyId, secretAccessKey: 'secret' },
+    region, endpoint: url, maxAttempts: 1, systemClockOffset,
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
   });
 }

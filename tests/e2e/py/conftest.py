@@ -35,10 +35,11 @@ def free_port():
 class Server:
     """One rtstage process on a free loopback port with its own data dir."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None):
+    def __init__(self, data_dir=None, extra_args=(), env=None, listen_host="127.0.0.1"):
         self.data_dir = data_dir or tempfile.mkdtemp(dir=SCRATCH)
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.listen_host = listen_host
         self.extra_args = list(extra_args)
         self.env = env
         self.proc = None
@@ -47,7 +48,7 @@ class Server:
     def start(self):
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port,
+                [BIN, "serve", "--listen", "%s:%d" % (self.listen_host, self.port),
                  "--data-dir", self.data_dir] + self.extra_args,
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 10
@@ -81,29 +82,29 @@ class Server:
         return self.start()
 
 
-def client(server, region="us-east-1", key="AKIDEXAMPLE", validate=True):
+def client(server, region="us-east-1", key="AKIDEXAMPLE", validate=True, secret="secret", token=None):
     return boto3.client(
         "ivs-realtime", region_name=region, endpoint_url=server.url,
-        aws_access_key_id=key, aws_secret_access_key="secret",
+        aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
         config=Config(parameter_validation=validate, retries={"max_attempts": 1}))
 
 
-def cli_env(server, region="us-east-1", key="AKIDEXAMPLE"):
+def cli_env(server, region="us-east-1", key="AKIDEXAMPLE", secret="secret"):
     env = dict(os.environ)
     env.update({
         "AWS_DATA_PATH": MODELS, "AWS_ACCESS_KEY_ID": key,
-        "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": region,
+        "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": region,
         "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "AWS_PAGER": "", "AWS_MAX_ATTEMPTS": "1",
     })
     return env
 
 
-def cli(server, *args, region="us-east-1", key="AKIDEXAMPLE"):
+def cli(server, *args, region="us-east-1", key="AKIDEXAMPLE", secret="secret"):
     """Runs `aws --endpoint-url URL ARGS`; returns (exit code, parsed JSON or stderr)."""
     p = subprocess.run(["/usr/bin/aws", "--endpoint-url", server.url, "--output", "json"]
-                       + list(args), capture_output=True, text=True, env=cli_env(server, region, key),
-                       timeout=60)
+                       + list(args), capture_output=True, text=True,
+                       env=cli_env(server, region, key, secret), timeout=60)
     if p.returncode == 0:
         return 0, json.loads(p.stdout) if p.stdout.strip() else {}
     return p.returncode, p.stderr

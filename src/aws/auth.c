@@ -1,0 +1,396 @@
+/* Credentials table (loaded, reloaded on SIGHUP), SigV4 verification and
+ * the actions check.
+ *
+ * The table in force is reference-counted: a request takes a reference
+ * for its whole authentication, a reload swaps the pointer, and the old
+ * table is freed when its last request lets go. Secrets are wiped when a
+ * table is freed.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "aws/auth.h"
+#include "aws/sigv4.h"
+#include "limits.h"
+
+#define MAX_HEADERS 64
+
+struct credential {
+	int line;			/* where its profile starts */
+	char profile[64];
+	char access_key[129];
+	char secret[129];
+	char account[16];
+	char session_token[2048];
+	char actions[1024];		/* patterns separated by spaces */
+};
+
+struct table {
+	atomic_int refs;
+	size_t n;
+	struct credential *v;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct table *current;
+
+static void
+release(struct table *t)
+{
+	if (t == NULL || atomic_fetch_sub(&t->refs, 1) != 1)
+		return;
+	OPENSSL_cleanse(t->v, t->n * sizeof(*t->v));
+	free(t->v);
+	free(t);
+}
+
+static struct table *
+acquire(void)
+{
+	struct table *t;
+
+	pthread_mutex_lock(&lock);
+	if ((t = current) != NULL)
+		atomic_fetch_add(&t->refs, 1);
+	pthread_mutex_unlock(&lock);
+	return t;
+}
+
+int
+auth_strict(void)
+{
+	int strict;
+
+	pthread_mutex_lock(&lock);
+	strict = current != NULL;
+	pthread_mutex_unlock(&lock);
+	return strict;
+}
+
+void
+auth_fini(void)
+{
+	pthread_mutex_lock(&lock);
+	release(current);
+	current = NULL;
+	pthread_mutex_unlock(&lock);
+}
+
+/* ---- the credentials file ------------------------------------------------ */
+
+/* Trims s in place and cuts an inline comment (" ; ..." or " # ..."). */
+static char *
+clean(char *s)
+{
+	char *p, *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (p = s; *p; p++)
+		if ((*p == ';' || *p == '#') && (p == s || isspace((unsigned char)p[-1])))
+			break;
+	*p = '\0';
+	end = p;
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static const struct {
+	const char *key;
+	size_t offset, size;
+} fields[] = {
+#define F(k, m) { k, offsetof(struct credential, m), sizeof(((struct credential *)0)->m) }
+	F("aws_access_key_id", access_key),
+	F("aws_secret_access_key", secret),
+	F("account_id", account),
+	F("aws_session_token", session_token),
+	F("actions", actions),
+#undef F
+};
+
+/* Checks a finished profile. */
+static enum err_code
+finish(const char *path, struct table *t, struct err *e)
+{
+	struct credential *c = &t->v[t->n - 1];
+	size_t i;
+
+	if (!c->access_key[0] || !c->secret[0] || !c->account[0])
+		return err_set(e, ERR_VALIDATION, "%s:%d: profile [%s] needs aws_access_key_id, "
+		    "aws_secret_access_key and account_id", path, c->line, c->profile);
+	if (strlen(c->account) != 12 || strspn(c->account, "0123456789") != 12)
+		return err_set(e, ERR_VALIDATION, "%s:%d: profile [%s]: account_id must be 12 digits",
+		    path, c->line, c->profile);
+	if (!c->actions[0])
+		snprintf(c->actions, sizeof(c->actions), "ivs:*");
+	for (i = 0; i + 1 < t->n; i++)
+		if (strcmp(t->v[i].access_key, c->access_key) == 0)
+			return err_set(e, ERR_VALIDATION, "%s:%d: profile [%s] repeats the access key of "
+			    "profile [%s]", path, c->line, c->profile, t->v[i].profile);
+	return ERR_OK;
+}
+
+static enum err_code
+parse(const char *path, FILE *f, struct table *t, struct err *e)
+{
+	char raw[4096], *line, *eq, *key, *value;
+	struct credential *grown;
+	int no = 0;
+	size_t i;
+
+	while (fgets(raw, sizeof(raw), f) != NULL) {
+		no++;
+		if (strchr(raw, '\n') == NULL && !feof(f))
+			return err_set(e, ERR_VALIDATION, "%s:%d: line too long", path, no);
+		line = clean(raw);
+		if (*line == '\0')
+			continue;
+		if (*line == '[') {
+			size_t n = strlen(line);
+			if (line[n - 1] != ']' || n < 3 || n - 2 >= sizeof(t->v[0].profile))
+				return err_set(e, ERR_VALIDATION, "%s:%d: malformed profile header '%s'",
+				    path, no, line);
+			if (t->n > 0 && finish(path, t, e) != ERR_OK)
+				return e->code;
+			if ((grown = realloc(t->v, (t->n + 1) * sizeof(*t->v))) == NULL)
+				return err_set(e, ERR_INTERNAL, "out of memory");
+			t->v = grown;
+			memset(&t->v[t->n], 0, sizeof(t->v[0]));
+			t->v[t->n].line = no;
+			snprintf(t->v[t->n].profile, sizeof(t->v[0].profile), "%.*s", (int)(n - 2), line + 1);
+			t->n++;
+			continue;
+		}
+		if ((eq = strchr(line, '=')) == NULL)
+			return err_set(e, ERR_VALIDATION, "%s:%d: expected 'key = value' or '[profile]'",
+			    path, no);
+		if (t->n == 0)
+			return err_set(e, ERR_VALIDATION, "%s:%d: a key before any [profile]", path, no);
+		*eq = '\0';
+		key = clean(line);
+		value = clean(eq + 1);
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(key, fields[i].key) == 0)
+				break;
+		if (i == sizeof(fields) / sizeof(fields[0]))
+			return err_set(e, ERR_VALIDATION, "%s:%d: unknown key '%s'", path, no, key);
+		if (*value == '\0' || strlen(value) >= fields[i].size)
+			return err_set(e, ERR_VALIDATION, "%s:%d: %s is empty or too long", path, no, key);
+		memcpy((char *)&t->v[t->n - 1] + fields[i].offset, value, strlen(value) + 1);
+	}
+	if (t->n == 0)
+		return err_set(e, ERR_VALIDATION, "%s: no [profile] in the file", path);
+	return finish(path, t, e);
+}
+
+enum err_code
+auth_load(const char *path, struct err *e)
+{
+	struct table *t = calloc(1, sizeof(*t)), *old;
+	FILE *f;
+
+	if (t == NULL)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	atomic_init(&t->refs, 1);
+	if ((f = fopen(path, "r")) == NULL) {
+		free(t);
+		return err_set(e, ERR_VALIDATION, "cannot read credentials file %s", path);
+	}
+	if (parse(path, f, t, e) != ERR_OK) {
+		fclose(f);
+		release(t);
+		return e->code;
+	}
+	fclose(f);
+	pthread_mutex_lock(&lock);
+	old = current;
+	current = t;
+	pthread_mutex_unlock(&lock);
+	release(old);
+	return ERR_OK;
+}
+
+/* ---- verification -------------------------------------------------------- */
+
+struct collect {
+	struct sigv4_header h[MAX_HEADERS];
+	size_t n;
+};
+
+static void
+collect(void *arg, const char *name, const char *value)
+{
+	struct collect *c = arg;
+
+	if (c->n < MAX_HEADERS) {
+		c->h[c->n].name = name;
+		c->h[c->n].value = value;
+		c->n++;
+	}
+}
+
+/* Seconds since the epoch of an X-Amz-Date (YYYYMMDDTHHMMSSZ); -1 if malformed. */
+static long long
+amz_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	if (s == NULL || strlen(s) != 16)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
+	return end && *end == '\0' ? (long long)timegm(&tm) : -1;
+}
+
+static void
+amz_format(long long t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static const char MISMATCH[] = "The request signature we calculated does not match the "
+    "signature you provided. Check your AWS Secret Access Key and signing method. Consult "
+    "the service documentation for details.";
+
+/* Strict checks of a parsed header against the credential k. */
+static enum err_code
+check(const struct http_request *req, const struct sigv4_auth *a, const struct credential *k,
+    const char *amz_date, struct err *e)
+{
+	struct sigv4_request sr;
+	struct collect hs = { .n = 0 };
+	struct buf creq, sts;
+	unsigned char key[32];
+	char body_hash[65], sig[65], early[20], late[20], now_text[20];
+	const char *sent_hash = http_header(req, "x-amz-content-sha256");
+	const char *token = http_header(req, "X-Amz-Security-Token");
+	long long t = amz_time(amz_date), now = (long long)time(NULL);
+	enum err_code rc = ERR_OK;
+
+	if ((k->session_token[0] || token) &&
+	    (token == NULL || strcmp(token, k->session_token) != 0))
+		return err_set(e, ERR_UNRECOGNIZED_CLIENT, "The security token included in the "
+		    "request is invalid.");
+	if (t < 0)
+		return err_set(e, ERR_INCOMPLETE_SIG, "X-Amz-Date must be in the form "
+		    "YYYYMMDD'T'HHMMSS'Z', not '%s'", amz_date);
+	if (strncmp(amz_date, a->date, 8) != 0)
+		return err_set(e, ERR_INVALID_SIG, "Date in Credential scope does not match "
+		    "YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%.8s', from '%s'.",
+		    a->date, amz_date, amz_date);
+	if (t < now - AUTH_MAX_SKEW_SECONDS || t > now + AUTH_MAX_SKEW_SECONDS) {
+		amz_format(now, now_text, sizeof(now_text));
+		amz_format(now - AUTH_MAX_SKEW_SECONDS, early, sizeof(early));
+		amz_format(now + AUTH_MAX_SKEW_SECONDS, late, sizeof(late));
+		return t < now ?
+		    err_set(e, ERR_INVALID_SIG, "Signature expired: %s is now earlier than %s "
+			"(%s - 5 min.)", amz_date, early, now_text) :
+		    err_set(e, ERR_INVALID_SIG, "Signature not yet current: %s is still later than "
+			"%s (%s + 5 min.)", amz_date, late, now_text);
+	}
+	if (strstr(a->signed_headers, "host") == NULL)
+		return err_set(e, ERR_INVALID_SIG, "'Host' must be a signed header");
+	sigv4_sha256_hex(req->body ? req->body : "", req->body_len, body_hash);
+	if (sent_hash != NULL && strcmp(sent_hash, body_hash) != 0)
+		return err_set(e, ERR_INVALID_SIG, "The provided 'x-amz-content-sha256' header does "
+		    "not match what was computed.");
+
+	http_headers_each(req, collect, &hs);
+	sr.method = req->method;
+	sr.path = req->path;
+	sr.query = req->query;
+	sr.headers = hs.h;
+	sr.n_headers = hs.n;
+	sr.payload_hash = body_hash;
+	buf_init(&creq, 0);
+	buf_init(&sts, 0);
+	if (sigv4_canonical_request(&sr, a->signed_headers, &creq) != 0) {
+		rc = err_set(e, ERR_INVALID_SIG, "The query string has a malformed escape");
+		goto out;
+	}
+	sigv4_string_to_sign(amz_date, a, buf_cstr(&creq), creq.len, &sts);
+	sigv4_signing_key(k->secret, a->date, a->region, a->service, key);
+	sigv4_signature(key, buf_cstr(&sts), sts.len, sig);
+	if (CRYPTO_memcmp(sig, a->signature, 64) != 0)
+		rc = err_set(e, ERR_INVALID_SIG, "%s", MISMATCH);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	buf_free(&creq);
+	buf_free(&sts);
+	return rc;
+}
+
+enum err_code
+auth_verify(const struct http_request *req, const char *service, struct call *c)
+{
+	const char *amz_date = http_header(req, "X-Amz-Date");
+	struct sigv4_auth a;
+	struct table *t;
+	size_t i;
+	enum err_code rc;
+
+	if (sigv4_parse(http_header(req, "Authorization"), &a, &c->err) != ERR_OK)
+		return c->err.code;
+	if (amz_date == NULL)
+		return err_set(&c->err, ERR_INCOMPLETE_SIG, "Authorization header requires "
+		    "existence of either a 'X-Amz-Date' or a 'Date' header.");
+	if (strcmp(a.service, service) != 0)
+		return err_set(&c->err, ERR_INVALID_SIG, "Credential should be scoped to correct "
+		    "service: '%s'.", service);
+	snprintf(c->who.access_key, sizeof(c->who.access_key), "%s", a.access_key);
+	snprintf(c->who.region, sizeof(c->who.region), "%s", a.region);
+	if ((t = acquire()) == NULL) {		/* protected mode */
+		for (i = 0; a.access_key[i] >= '0' && a.access_key[i] <= '9'; i++)
+			;
+		if (i == 12 && a.access_key[12] == '\0')
+			memcpy(c->who.account, a.access_key, 13);	/* a 12-digit key is its account */
+		else
+			snprintf(c->who.account, sizeof(c->who.account), "%s", c->cfg->default_account);
+		return ERR_OK;
+	}
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].access_key, a.access_key) == 0)
+			break;
+	if (i == t->n) {
+		release(t);
+		return err_set(&c->err, ERR_UNRECOGNIZED_CLIENT, "The security token included in "
+		    "the request is invalid.");
+	}
+	if ((rc = check(req, &a, &t->v[i], amz_date, &c->err)) == ERR_OK) {
+		snprintf(c->who.account, sizeof(c->who.account), "%s", t->v[i].account);
+		snprintf(c->who.profile, sizeof(c->who.profile), "%s", t->v[i].profile);
+		snprintf(c->who.actions, sizeof(c->who.actions), "%s", t->v[i].actions);
+	}
+	release(t);
+	return rc;
+}
+
+enum err_code
+auth_allow(struct call *c, const char *action, const char *resource)
+{
+	char patterns[sizeof(c->who.actions)], *p, *save = NULL;
+
+	if (c->who.actions[0] == '\0')
+		return ERR_OK;		/* protected mode: no permissions to check */
+	snprintf(patterns, sizeof(patterns), "%s", c->who.actions);
+	for (p = strtok_r(patterns, " ,", &save); p != NULL; p = strtok_r(NULL, " ,", &save))
+		if (fnmatch(p, action, FNM_CASEFOLD) == 0)
+			return ERR_OK;
+	return err_set(&c->err, ERR_ACCESS_DENIED, "User: arn:aws:iam::%s:user/%s is not "
+	    "authorized to perform: %s on resource: %s", c->who.account, c->who.profile, action,
+	    resource);
+}
