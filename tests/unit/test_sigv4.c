@@ -167,6 +167,48 @@ test_suite_vectors(void **state)
 	}
 }
 
+/* The suite's 2011 edition, as botocore carries it: paths that need
+ * encoding arrive encoded and sign double-encoded, as a server sees them. */
+static void
+test_encoded_path_vectors(void **state)
+{
+	static const struct {
+		const char *path, *creq_uri, *signature;
+	} paths[] = {
+		{ "/%20/foo", "/%2520/foo",	/* get-space */
+		  "2be9e587d1ee1f0fd02128724b86b4358ba3630d39f493b6e06610a19a50779e" },
+		{ "/%E1%88%B4", "/%25E1%2588%25B4",	/* get-utf8 */
+		  "57b1eb3df3b16a8479c0097b66c0b261cfd65b829419a3f2c3d05319722490b8" },
+	};
+	struct sigv4_header hs[] = { { "Date", "Mon, 09 Sep 2011 23:36:00 GMT" },
+	    { "Host", "host.foo.com" } };
+	struct sigv4_request r = { "GET", NULL, "", hs, 2, EMPTY_HASH };
+	struct sigv4_auth a;
+	struct buf creq, sts;
+	unsigned char key[32];
+	char sig[65];
+	size_t i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	strcpy(a.date, "20110909");
+	strcpy(a.region, "us-east-1");
+	strcpy(a.service, "host");
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		r.path = paths[i].path;
+		buf_init(&creq, 0);
+		buf_init(&sts, 0);
+		assert_int_equal(sigv4_canonical_request(&r, "date;host", &creq), 0);
+		assert_non_null(strstr(buf_cstr(&creq), paths[i].creq_uri));
+		sigv4_string_to_sign("20110909T233600Z", &a, buf_cstr(&creq), creq.len, &sts);
+		sigv4_signing_key(SUITE_SECRET, a.date, a.region, a.service, key);
+		sigv4_signature(key, buf_cstr(&sts), sts.len, sig);
+		assert_string_equal(sig, paths[i].signature);
+		buf_free(&creq);
+		buf_free(&sts);
+	}
+}
+
 /* The suite's published canonical request of get-vanilla, line by line. */
 static void
 test_canonical_request_text(void **state)
@@ -248,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_suite_vectors),
+		cmocka_unit_test(test_encoded_path_vectors),
 		cmocka_unit_test(test_canonical_request_text),
 		cmocka_unit_test(test_canonical_uri_and_query),
 		cmocka_unit_test(test_signing_key),
