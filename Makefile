@@ -4,13 +4,14 @@
 #   make test       install missing packages (as root), build, every test tier
 #                   on the normal and the sanitizer build
 #   make gen        regenerate the shape tables from spec/
+#   make bench      throughput and latency against an nginx ceiling (bench/README.md)
 #   make SANITIZE=1 an ASan+UBSan build in build/asan/
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 PKGS    := libmicrohttpd jansson sqlite3 libcrypto libpcre2-8
 
 SRC := \
-	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c \
+	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
@@ -24,7 +25,7 @@ SRC := \
 	src/config.c src/commands.c
 MAIN := src/main.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
-	tests/unit/test_page_token.c tests/unit/test_sigv4.c
+	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
@@ -48,7 +49,7 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit e2e gen deps-build deps-test clean
+.PHONY: all run test unit e2e gen bench deps-build deps-test deps-bench clean
 
 all: $(BUILD)/rtstage
 
@@ -79,6 +80,9 @@ deps-build:
 deps-test:
 	@tools/deps.sh test
 
+deps-bench:
+	@tools/deps.sh bench
+
 run: deps-build
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/rtstage serve
@@ -90,6 +94,11 @@ test: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SANITIZE=1 all unit
 	@tests/run.sh build build/asan
+
+# wrk against the real server with signed requests, beside an nginx ceiling.
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 bench/run.py
 
 clean:
 	rm -rf build

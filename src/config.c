@@ -38,7 +38,7 @@ static const struct option options[] = {
 	TEXT("--credentials", "RTSTAGE_CREDENTIALS", NULL, credentials,
 	    "credentials file: strict SigV4, accounts and permissions (reread on SIGHUP)"),
 	NUM("--threads", "RTSTAGE_THREADS", "0", threads,
-	    "worker threads (0: one per CPU)", 0, 256),
+	    "worker threads (0: eight per CPU)", 0, 256),
 	TEXT("--endpoint-events", "RTSTAGE_ENDPOINT_EVENTS", "wss://global.events.live-video.net",
 	    endpoint[ENDPOINT_EVENTS], "events endpoint template"),
 	TEXT("--endpoint-whip", "RTSTAGE_ENDPOINT_WHIP", "https://{hex}.global-bm.whip.live-video.net",

@@ -35,9 +35,25 @@ struct credential {
 
 struct table {
 	atomic_int refs;
+	unsigned long generation;	/* distinct for every table ever loaded */
 	size_t n;
 	struct credential *v;
 };
+
+/* Each thread remembers the last few derived signing keys: deriving one
+ * costs four HMACs, and a key is good for a whole day of one scope. */
+#define KEY_CACHE 4
+
+struct cached_key {
+	unsigned long generation;	/* 0: empty */
+	size_t credential;
+	char date[9], region[64], service[64];
+	unsigned char key[32];
+};
+
+static _Thread_local struct cached_key key_cache[KEY_CACHE];
+static _Thread_local unsigned key_cache_next;
+static atomic_ulong generations;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table *current;
@@ -201,6 +217,7 @@ auth_load(const char *path, struct err *e)
 	if (t == NULL)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	atomic_init(&t->refs, 1);
+	t->generation = atomic_fetch_add(&generations, 1) + 1;
 	if ((f = fopen(path, "r")) == NULL) {
 		free(t);
 		return err_set(e, ERR_VALIDATION, "cannot read credentials file %s", path);
@@ -266,11 +283,39 @@ static const char MISMATCH[] = "The request signature we calculated does not mat
     "signature you provided. Check your AWS Secret Access Key and signing method. Consult "
     "the service documentation for details.";
 
-/* Strict checks of a parsed header against the credential k. */
-static enum err_code
-check(const struct http_request *req, const struct sigv4_auth *a, const struct credential *k,
-    const char *amz_date, struct err *e)
+/* The signing key of credential i of table t for a's scope, from this
+ * thread's cache or derived (and remembered). */
+static void
+signing_key(const struct table *t, size_t i, const struct sigv4_auth *a, unsigned char *key)
 {
+	struct cached_key *c;
+	unsigned j;
+
+	for (j = 0; j < KEY_CACHE; j++) {
+		c = &key_cache[j];
+		if (c->generation == t->generation && c->credential == i &&
+		    strcmp(c->date, a->date) == 0 && strcmp(c->region, a->region) == 0 &&
+		    strcmp(c->service, a->service) == 0) {
+			memcpy(key, c->key, 32);
+			return;
+		}
+	}
+	sigv4_signing_key(t->v[i].secret, a->date, a->region, a->service, key);
+	c = &key_cache[key_cache_next++ % KEY_CACHE];
+	c->generation = t->generation;
+	c->credential = i;
+	snprintf(c->date, sizeof(c->date), "%s", a->date);
+	snprintf(c->region, sizeof(c->region), "%s", a->region);
+	snprintf(c->service, sizeof(c->service), "%s", a->service);
+	memcpy(c->key, key, 32);
+}
+
+/* Strict checks of a parsed header against credential i of table t. */
+static enum err_code
+check(const struct http_request *req, const struct sigv4_auth *a, const struct table *t,
+    size_t i, const char *amz_date, struct err *e)
+{
+	const struct credential *k = &t->v[i];
 	struct sigv4_request sr;
 	struct collect hs = { .n = 0 };
 	struct buf creq, sts;
@@ -278,25 +323,25 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct c
 	char body_hash[65], sig[65], early[20], late[20], now_text[20];
 	const char *sent_hash = http_header(req, "x-amz-content-sha256");
 	const char *token = http_header(req, "X-Amz-Security-Token");
-	long long t = amz_time(amz_date), now = (long long)time(NULL);
+	long long when = amz_time(amz_date), now = (long long)time(NULL);
 	enum err_code rc = ERR_OK;
 
 	if ((k->session_token[0] || token) &&
 	    (token == NULL || strcmp(token, k->session_token) != 0))
 		return err_set(e, ERR_UNRECOGNIZED_CLIENT, "The security token included in the "
 		    "request is invalid.");
-	if (t < 0)
+	if (when < 0)
 		return err_set(e, ERR_INCOMPLETE_SIG, "X-Amz-Date must be in the form "
 		    "YYYYMMDD'T'HHMMSS'Z', not '%s'", amz_date);
 	if (strncmp(amz_date, a->date, 8) != 0)
 		return err_set(e, ERR_INVALID_SIG, "Date in Credential scope does not match "
 		    "YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%.8s', from '%s'.",
 		    a->date, amz_date, amz_date);
-	if (t < now - AUTH_MAX_SKEW_SECONDS || t > now + AUTH_MAX_SKEW_SECONDS) {
+	if (when < now - AUTH_MAX_SKEW_SECONDS || when > now + AUTH_MAX_SKEW_SECONDS) {
 		amz_format(now, now_text, sizeof(now_text));
 		amz_format(now - AUTH_MAX_SKEW_SECONDS, early, sizeof(early));
 		amz_format(now + AUTH_MAX_SKEW_SECONDS, late, sizeof(late));
-		return t < now ?
+		return when < now ?
 		    err_set(e, ERR_INVALID_SIG, "Signature expired: %s is now earlier than %s "
 			"(%s - 5 min.)", amz_date, early, now_text) :
 		    err_set(e, ERR_INVALID_SIG, "Signature not yet current: %s is still later than "
@@ -323,7 +368,7 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct c
 		goto out;
 	}
 	sigv4_string_to_sign(amz_date, a, buf_cstr(&creq), creq.len, &sts);
-	sigv4_signing_key(k->secret, a->date, a->region, a->service, key);
+	signing_key(t, i, a, key);
 	sigv4_signature(key, buf_cstr(&sts), sts.len, sig);
 	if (CRYPTO_memcmp(sig, a->signature, 64) != 0)
 		rc = err_set(e, ERR_INVALID_SIG, "%s", MISMATCH);
@@ -370,7 +415,7 @@ auth_verify(const struct http_request *req, const char *service, struct call *c)
 		return err_set(&c->err, ERR_UNRECOGNIZED_CLIENT, "The security token included in "
 		    "the request is invalid.");
 	}
-	if ((rc = check(req, &a, &t->v[i], amz_date, &c->err)) == ERR_OK) {
+	if ((rc = check(req, &a, t, i, amz_date, &c->err)) == ERR_OK) {
 		snprintf(c->who.account, sizeof(c->who.account), "%s", t->v[i].account);
 		snprintf(c->who.profile, sizeof(c->who.profile), "%s", t->v[i].profile);
 		snprintf(c->who.actions, sizeof(c->who.actions), "%s", t->v[i].actions);

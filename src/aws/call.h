@@ -20,12 +20,14 @@ struct call {
 	char request_id[40];
 	const struct config *cfg;
 	struct err err;
+	char *text_out;		/* a response already written as JSON text (malloc'd) */
 };
 
 /* An operation: reads the validated input in (members named as in the
  * model, URI and query members included), and on ERR_OK sets *out to the
- * response object (caller owns it). On failure it returns the code with
- * c->err set, and *out is left NULL. */
+ * response object (caller owns it), or, for responses too hot to build as
+ * a tree, leaves *out NULL and sets c->text_out to the JSON text. On
+ * failure it returns the code with c->err set, and sets neither. */
 typedef enum err_code (*op_fn)(struct call *c, const json_t *in, json_t **out);
 
 #endif

@@ -161,6 +161,7 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 	enum err_code rc;
 
 	memset(&c.who, 0, sizeof(c.who));
+	c.text_out = NULL;
 	c.cfg = cfg;
 	c.err.code = ERR_OK;
 	c.err.msg[0] = '\0';
@@ -192,7 +193,8 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 	if (rc == ERR_OK) {
 		res->status = operations[rt.op].status;
 		res->content_type = "application/json";
-		res->body = json_dumps(out, JSON_COMPACT);
+		res->body = c.text_out ? c.text_out : json_dumps(out, JSON_COMPACT);
+		c.text_out = NULL;
 		res->body_len = res->body ? strlen(res->body) : 0;
 		if (res->body == NULL) {
 			err_set(&c.err, ERR_INTERNAL, "out of memory writing the response");
@@ -203,6 +205,7 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 			fprintf(stderr, "rtstage: request %s: %s\n", c.request_id, c.err.msg);
 		aws_error_respond(&c.err, res);
 	}
+	free(c.text_out);
 	json_decref(in);
 	json_decref(out);
 }

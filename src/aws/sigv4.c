@@ -1,7 +1,6 @@
 /* SigV4: Authorization header parsing and the signing steps. */
 #include <ctype.h>
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,9 +285,9 @@ sigv4_canonical_request(const struct sigv4_request *req, const char *signed_head
 void
 sigv4_sha256_hex(const void *p, size_t n, char *hex)
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
+	unsigned char d[32];
 
-	SHA256(p, n, d);
+	ids_sha256(p, n, d);
 	ids_hex(d, sizeof(d), hex);
 }
 

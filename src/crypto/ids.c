@@ -1,7 +1,10 @@
 /* CSPRNG identifiers, hex and base64url, HMAC. Wraps OpenSSL only. */
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/ids.h"
@@ -158,11 +161,80 @@ ids_b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap)
 	return (long)o;
 }
 
+/* OpenSSL 3's one-shot HMAC() and SHA256() look their algorithm up by
+ * name on every call, under provider locks. These keep the algorithms
+ * fetched once and a context per thread, freed when the thread ends. */
+struct thread_ctx {
+	EVP_MD_CTX *md;
+	EVP_MAC_CTX *mac;
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+static EVP_MD *sha256;
+static EVP_MAC *hmac;
+
+static void
+free_ctx(void *p)
+{
+	struct thread_ctx *t = p;
+
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->mac);
+	free(t);
+}
+
+static void
+fetch(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	pthread_key_create(&ctx_key, free_ctx);
+}
+
+static struct thread_ctx *
+thread_ctx(void)
+{
+	OSSL_PARAM params[2];
+	struct thread_ctx *t;
+
+	pthread_once(&once, fetch);
+	if ((t = pthread_getspecific(ctx_key)) != NULL)
+		return t;
+	if (sha256 == NULL || hmac == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->md = EVP_MD_CTX_new();
+	t->mac = EVP_MAC_CTX_new(hmac);
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (t->md == NULL || t->mac == NULL || EVP_MAC_CTX_set_params(t->mac, params) != 1) {
+		free_ctx(t);
+		return NULL;
+	}
+	pthread_setspecific(ctx_key, t);
+	return t;
+}
+
 int
 ids_hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char *mac)
 {
-	unsigned int maclen = 32;
+	struct thread_ctx *t = thread_ctx();
+	size_t n = 0;
 
-	return HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, mac, &maclen) ? 0 : -1;
+	if (t == NULL || EVP_MAC_init(t->mac, key, keylen, NULL) != 1 ||
+	    EVP_MAC_update(t->mac, msg, msglen) != 1 || EVP_MAC_final(t->mac, mac, &n, 32) != 1)
+		return -1;
+	return n == 32 ? 0 : -1;
+}
+
+int
+ids_sha256(const void *p, size_t n, unsigned char *digest)
+{
+	struct thread_ctx *t = thread_ctx();
+
+	if (t == NULL || EVP_DigestInit_ex2(t->md, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(t->md, p, n) != 1 || EVP_DigestFinal_ex(t->md, digest, NULL) != 1)
+		return -1;
+	return 0;
 }

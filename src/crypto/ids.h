@@ -34,8 +34,12 @@ size_t ids_b64url_encode(const unsigned char *p, size_t n, char *out);
  * does not fit. */
 long ids_b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap);
 
-/* HMAC-SHA256 of msg under key into mac (32 bytes). Returns 0 or -1. */
+/* HMAC-SHA256 of msg under key into mac (32 bytes). Returns 0 or -1.
+ * Thread-safe; algorithms are fetched once, contexts kept per thread. */
 int ids_hmac_sha256(const unsigned char *key, size_t keylen,
     const void *msg, size_t msglen, unsigned char *mac);
+
+/* SHA-256 of n bytes at p into digest (32 bytes). Returns 0 or -1. */
+int ids_sha256(const void *p, size_t n, unsigned char *digest);
 
 #endif

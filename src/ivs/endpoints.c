@@ -1,60 +1,68 @@
 /* Endpoint templates. */
-#include <openssl/sha.h>
 #include <string.h>
 
 #include "crypto/ids.h"
 #include "ivs/endpoints.h"
+#include "util/jsonw.h"
 
 int
 endpoint_expand(const char *t, const struct stage_rec *st, char *out, size_t cap)
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[] = { { "{hex}", 5 }, { "{id}", 4 }, { "{region}", 8 }, { "{account}", 9 } };
+	unsigned char digest[32];
+	const char *values[4];
 	char hex[13];
-	const char *value;
-	size_t o = 0, n;
+	size_t o = 0, n, i;
 
-	SHA256((const unsigned char *)st->arn, strlen(st->arn), digest);
-	ids_hex(digest, 6, hex);
+	values[0] = NULL;	/* {hex} costs a hash: made on first use */
+	values[1] = st->id;
+	values[2] = st->region;
+	values[3] = st->account;
 	while (*t != '\0') {
-		value = NULL;
-		n = 0;
-		if (strncmp(t, "{hex}", 5) == 0)
-			value = hex, n = 5;
-		else if (strncmp(t, "{id}", 4) == 0)
-			value = st->id, n = 4;
-		else if (strncmp(t, "{region}", 8) == 0)
-			value = st->region, n = 8;
-		else if (strncmp(t, "{account}", 9) == 0)
-			value = st->account, n = 9;
-		if (value == NULL) {
+		for (i = 0; *t == '{' && i < 4; i++)
+			if (strncmp(t, words[i].word, words[i].len) == 0)
+				break;
+		if (*t != '{' || i == 4) {
 			if (o + 1 >= cap)
 				return -1;
 			out[o++] = *t++;
 			continue;
 		}
-		if (o + strlen(value) >= cap)
+		if (i == 0 && values[0] == NULL) {
+			ids_sha256(st->arn, strlen(st->arn), digest);
+			ids_hex(digest, 6, hex);
+			values[0] = hex;
+		}
+		n = strlen(values[i]);
+		if (o + n >= cap)
 			return -1;
-		memcpy(out + o, value, strlen(value));
-		o += strlen(value);
-		t += n;
+		memcpy(out + o, values[i], n);
+		o += n;
+		t += words[i].len;
 	}
 	out[o] = '\0';
 	return 0;
 }
 
-json_t *
-endpoints_to_json(const struct config *cfg, const struct stage_rec *st)
+void
+endpoints_write(struct buf *b, const struct config *cfg, const struct stage_rec *st)
 {
 	static const char *const names[ENDPOINT__COUNT] = {
 		[ENDPOINT_EVENTS] = "events", [ENDPOINT_WHIP] = "whip",
 		[ENDPOINT_RTMP] = "rtmp", [ENDPOINT_RTMPS] = "rtmps",
 	};
-	json_t *obj = json_object();
 	char url[2048];
-	int i;
+	int i, n = 0;
 
-	for (i = 0; obj != NULL && i < ENDPOINT__COUNT; i++)
-		if (endpoint_expand(cfg->endpoint[i], st, url, sizeof(url)) == 0)
-			json_object_set_new(obj, names[i], json_string(url));
-	return obj;
+	buf_puts(b, "{");
+	for (i = 0; i < ENDPOINT__COUNT; i++) {
+		if (endpoint_expand(cfg->endpoint[i], st, url, sizeof(url)) != 0)
+			continue;
+		buf_printf(b, "%s\"%s\":", n++ ? "," : "", names[i]);
+		jsonw_string(b, url, strlen(url));
+	}
+	buf_puts(b, "}");
 }

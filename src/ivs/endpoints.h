@@ -2,10 +2,9 @@
 #ifndef RTSTAGE_IVS_ENDPOINTS_H
 #define RTSTAGE_IVS_ENDPOINTS_H
 
-#include <jansson.h>
-
 #include "config.h"
 #include "store/stage_store.h"
+#include "util/buf.h"
 
 /* Expands template for st into out (cap bytes): {hex} is 12 hex digits
  * derived from the stage ARN (stable for the stage's life), {id},
@@ -13,7 +12,7 @@
  * are. Returns 0, or -1 if the result did not fit. */
 int endpoint_expand(const char *tmpl, const struct stage_rec *st, char *out, size_t cap);
 
-/* The StageEndpoints object for st. Caller owns the result. */
-json_t *endpoints_to_json(const struct config *cfg, const struct stage_rec *st);
+/* Appends the StageEndpoints object for st as JSON to b. */
+void endpoints_write(struct buf *b, const struct config *cfg, const struct stage_rec *st);
 
 #endif

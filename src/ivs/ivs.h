@@ -43,17 +43,25 @@ enum err_code storage_list(struct call *c, const json_t *in, json_t **out);
 enum err_code storage_check_ref(struct call *c, struct store *s, const char *arn);
 
 /* Participant tokens (token.c). */
+#include "store/token_store.h"
 struct stage_rec;
 enum err_code token_create(struct call *c, const json_t *in, json_t **out);
+
+/* A signed token and its record, made before the transaction that stores it. */
+struct issued {
+	struct token_rec rec;
+	json_t *json;		/* the ParticipantToken object */
+};
 
 /* Checks the rules of a token configuration the model cannot express
  * (attributes at most 1 KB); where prefixes the member path in messages. */
 enum err_code token_check(struct call *c, const json_t *conf, const char *where);
 
-/* Issues a token for stage st as conf says, recording it inside the open
- * writing transaction; sets *out to the ParticipantToken object. */
-enum err_code token_issue(struct call *c, struct store *s, const struct stage_rec *st,
-    const json_t *conf, json_t **out);
+/* Signs a token for stage st as conf says (no store access); fills t,
+ * which the caller releases with token_release. */
+enum err_code token_make(struct call *c, const struct stage_rec *st, const json_t *conf,
+    struct issued *t);
+void token_release(struct issued *t);
 
 /* Tag operations (tags.c). */
 enum err_code tag_resource(struct call *c, const json_t *in, json_t **out);

@@ -15,7 +15,7 @@ paging_start(struct call *c, const json_t *in, const char *op, struct paging *p)
 
 	p->want = max ? (int)json_integer_value(max) : DEFAULT_PAGE;
 	p->after = p->last = 0;
-	p->more = 0;
+	p->more = p->taken = 0;
 	p->list = NULL;
 	snprintf(p->scope, sizeof(p->scope), "%s|%s|%s", op, c->who.account, c->who.region);
 	if (token != NULL && *token != '\0' &&
@@ -44,23 +44,47 @@ paging_add(struct call *c, struct paging *p, json_t *summary, long long seq)
 	return ERR_OK;
 }
 
+int
+paging_take(struct paging *p, long long seq)
+{
+	if (p->taken == p->want) {
+		p->more = 1;
+		return 0;
+	}
+	p->taken++;
+	p->last = seq;
+	return 1;
+}
+
+int
+paging_token(struct call *c, struct paging *p, char *token)
+{
+	if (!p->more)
+		return 0;
+	if (page_token_encode(ivs_page_key(), p->scope, p->last, token) != 0) {
+		err_set(&c->err, ERR_INTERNAL, "cannot sign the page token");
+		return -1;
+	}
+	return 1;
+}
+
 enum err_code
 paging_finish(struct call *c, struct paging *p, const char *member, json_t **out)
 {
 	char next[PAGE_TOKEN_MAX];
+	int has;
 
 	*out = json_pack("{s:o}", member, p->list);
 	p->list = NULL;
 	if (*out == NULL)
 		return err_set(&c->err, ERR_INTERNAL, "out of memory");
-	if (p->more) {
-		if (page_token_encode(ivs_page_key(), p->scope, p->last, next) != 0) {
-			json_decref(*out);
-			*out = NULL;
-			return err_set(&c->err, ERR_INTERNAL, "cannot sign the page token");
-		}
-		json_object_set_new(*out, "nextToken", json_string(next));
+	if ((has = paging_token(c, p, next)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return c->err.code;
 	}
+	if (has)
+		json_object_set_new(*out, "nextToken", json_string(next));
 	return ERR_OK;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ivs/recording.h"
+#include "util/jsonw.h"
 
 void
 recording_defaults(struct recording *r)
@@ -33,21 +34,23 @@ join(const json_t *list, char *out, size_t cap)
 	}
 }
 
-/* A comma-joined list back as a JSON list. */
-static json_t *
-split(const char *s)
+/* Appends a comma-joined list as a JSON list of strings. */
+static void
+write_list(struct buf *b, const char *s)
 {
-	json_t *list = json_array();
 	const char *comma;
 
-	while (list != NULL && *s != '\0') {
+	buf_puts(b, "[");
+	while (*s != '\0') {
 		comma = strchr(s, ',');
 		if (comma == NULL)
 			comma = s + strlen(s);
-		json_array_append_new(list, json_stringn(s, (size_t)(comma - s)));
+		jsonw_string(b, s, (size_t)(comma - s));
+		if (*comma)
+			buf_puts(b, ",");
 		s = *comma ? comma + 1 : comma;
 	}
-	return list;
+	buf_puts(b, "]");
 }
 
 void
@@ -78,17 +81,20 @@ recording_from_json(const json_t *obj, struct recording *r)
 		snprintf(r->thumb_mode, sizeof(r->thumb_mode), "%s", json_string_value(v));
 }
 
-json_t *
-recording_to_json(const struct recording *r)
+void
+recording_write(struct buf *b, const struct recording *r)
 {
-	return json_pack("{s:s, s:o, s:{s:i, s:o, s:s}, s:i, s:{s:i}, s:b}",
-	    "storageConfigurationArn", r->storage_arn,
-	    "mediaTypes", split(r->media_types),
-	    "thumbnailConfiguration",
-	        "targetIntervalSeconds", r->thumb_interval,
-	        "storage", split(r->thumb_storage),
-	        "recordingMode", r->thumb_mode,
-	    "recordingReconnectWindowSeconds", r->reconnect_window,
-	    "hlsConfiguration", "targetSegmentDurationSeconds", r->hls_segment,
-	    "recordParticipantReplicas", r->record_replicas);
+	buf_puts(b, "{\"storageConfigurationArn\":");
+	jsonw_string(b, r->storage_arn, strlen(r->storage_arn));
+	buf_puts(b, ",\"mediaTypes\":");
+	write_list(b, r->media_types);
+	buf_printf(b, ",\"thumbnailConfiguration\":{\"targetIntervalSeconds\":%d,\"storage\":",
+	    r->thumb_interval);
+	write_list(b, r->thumb_storage);
+	buf_puts(b, ",\"recordingMode\":");
+	jsonw_string(b, r->thumb_mode, strlen(r->thumb_mode));
+	buf_printf(b, "},\"recordingReconnectWindowSeconds\":%d,"
+	    "\"hlsConfiguration\":{\"targetSegmentDurationSeconds\":%d},"
+	    "\"recordParticipantReplicas\":%s}", r->reconnect_window, r->hls_segment,
+	    r->record_replicas ? "true" : "false");
 }

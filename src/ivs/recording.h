@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "store/stage_store.h"
+#include "util/buf.h"
 
 /* The real service's defaults (recording disabled). */
 void recording_defaults(struct recording *r);
@@ -14,8 +15,8 @@ void recording_defaults(struct recording *r);
  * member to its default, as the real service does. */
 void recording_from_json(const json_t *obj, struct recording *r);
 
-/* The configuration as the API returns it, every member present. Caller
- * owns the result. */
-json_t *recording_to_json(const struct recording *r);
+/* Appends the configuration as the API returns it, every member present,
+ * as a JSON object to b. */
+void recording_write(struct buf *b, const struct recording *r);
 
 #endif

@@ -50,37 +50,46 @@ storage_check_ref(struct call *c, struct store *s, const char *arn)
 	return c->err.code;
 }
 
+struct create_job {
+	struct call *c;
+	struct storage_rec r;
+	const json_t *tags;
+};
+
+static enum err_code
+create_tx(struct store *s, void *arg, struct err *e)
+{
+	struct create_job *j = arg;
+
+	if (quota_take(j->c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
+	    store_storage_insert(s, &j->r, e) != ERR_OK ||
+	    (j->tags && tags_save(j->c, s, j->r.arn, j->tags) != ERR_OK))
+		return e->code;
+	return ERR_OK;
+}
+
 enum err_code
 storage_create(struct call *c, const json_t *in, json_t **out)
 {
 	const json_t *name = json_object_get(in, "name");
 	const json_t *tags = json_object_get(in, "tags");
-	struct storage_rec r;
-	struct store *s;
+	struct create_job j = { .c = c, .tags = tags };
+	struct storage_rec *r = &j.r;
 
 	if (tags && tags_check(c, tags) != ERR_OK)
 		return c->err.code;
-	memset(&r, 0, sizeof(r));
-	if (ids_alnum(r.id, IDS_RESOURCE_LEN) != 0)
+	if (ids_alnum(r->id, IDS_RESOURCE_LEN) != 0)
 		return err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
-	snprintf(r.account, sizeof(r.account), "%s", c->who.account);
-	snprintf(r.region, sizeof(r.region), "%s", c->who.region);
-	arn_format(r.arn, sizeof(r.arn), r.region, r.account, TYPE, r.id);
-	snprintf(r.name, sizeof(r.name), "%s", name ? json_string_value(name) : "");
-	snprintf(r.bucket, sizeof(r.bucket), "%s",
+	snprintf(r->account, sizeof(r->account), "%s", c->who.account);
+	snprintf(r->region, sizeof(r->region), "%s", c->who.region);
+	arn_format(r->arn, sizeof(r->arn), r->region, r->account, TYPE, r->id);
+	snprintf(r->name, sizeof(r->name), "%s", name ? json_string_value(name) : "");
+	snprintf(r->bucket, sizeof(r->bucket), "%s",
 	    json_string_value(json_object_get(json_object_get(in, "s3"), "bucketName")));
-
-	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
+	if (store_write(create_tx, &j, &c->err) != ERR_OK)
 		return c->err.code;
-	if (quota_take(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
-	    store_storage_insert(s, &r, &c->err) != ERR_OK ||
-	    (tags && tags_save(c, s, r.arn, tags) != ERR_OK) ||
-	    store_commit(s, &c->err) != ERR_OK) {
-		store_rollback(s);
-		return c->err.code;
-	}
 	*out = json_pack("{s:o}", "storageConfiguration",
-	    storage_json(&r, tags ? json_deep_copy(tags) : NULL));
+	    storage_json(r, tags ? json_deep_copy(tags) : NULL));
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
@@ -106,32 +115,38 @@ fail:
 	return c->err.code;
 }
 
+struct delete_job {
+	struct call *c;
+	const char *arn;
+};
+
+static enum err_code
+delete_tx(struct store *s, void *arg, struct err *e)
+{
+	struct delete_job *j = arg;
+	struct storage_rec r;
+	int used = 0;
+
+	if (load(j->c, s, j->arn, &r) != ERR_OK ||
+	    store_stage_uses_storage(s, r.arn, &used, e) != ERR_OK)
+		return e->code;
+	if (used)
+		return err_set(e, ERR_CONFLICT, "Storage configuration %s is in use: a stage's "
+		    "autoParticipantRecordingConfiguration refers to it", j->arn);
+	if (quota_release(j->c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK)
+		return e->code;
+	return store_storage_delete(s, &r, e);
+}
+
 enum err_code
 storage_delete(struct call *c, const json_t *in, json_t **out)
 {
-	const char *arn = json_string_value(json_object_get(in, "arn"));
-	struct storage_rec r;
-	struct store *s;
-	int used = 0;
+	struct delete_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
 
-	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
+	if (store_write(delete_tx, &j, &c->err) != ERR_OK)
 		return c->err.code;
-	if (load(c, s, arn, &r) != ERR_OK ||
-	    store_stage_uses_storage(s, r.arn, &used, &c->err) != ERR_OK)
-		goto fail;
-	if (used) {
-		err_set(&c->err, ERR_CONFLICT, "Storage configuration %s is in use: a stage's "
-		    "autoParticipantRecordingConfiguration refers to it", arn);
-		goto fail;
-	}
-	if (quota_release(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
-	    store_storage_delete(s, &r, &c->err) != ERR_OK || store_commit(s, &c->err) != ERR_OK)
-		goto fail;
 	*out = json_object();
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
-fail:
-	store_rollback(s);
-	return c->err.code;
 }
 
 struct list {

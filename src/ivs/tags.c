@@ -78,23 +78,34 @@ find(struct call *c, struct store *s, const char *arn)
 	return err_set(&c->err, ERR_NOT_FOUND, "Resource not found: %s", arn);
 }
 
-/* Runs change(c, s, arn, in) in a writing transaction on an existing
- * resource; nothing changes unless all of it succeeds. */
-static enum err_code
-change(struct call *c, const json_t *in,
-    enum err_code (*apply)(struct call *, struct store *, const char *, const json_t *),
-    json_t **out)
-{
-	const char *arn = json_string_value(json_object_get(in, "resourceArn"));
-	struct store *s;
+typedef enum err_code (*apply_fn)(struct call *, struct store *, const char *, const json_t *);
 
-	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 1, &c->err) != ERR_OK)
+struct change_job {
+	struct call *c;
+	const json_t *in;
+	apply_fn apply;
+};
+
+static enum err_code
+change_tx(struct store *s, void *arg, struct err *e)
+{
+	struct change_job *j = arg;
+	const char *arn = json_string_value(json_object_get(j->in, "resourceArn"));
+
+	if (find(j->c, s, arn) != ERR_OK)
+		return e->code;
+	return j->apply(j->c, s, arn, j->in);
+}
+
+/* Runs apply on an existing resource in a writing transaction; nothing
+ * changes unless all of it succeeds. */
+static enum err_code
+change(struct call *c, const json_t *in, apply_fn apply, json_t **out)
+{
+	struct change_job j = { c, in, apply };
+
+	if (store_write(change_tx, &j, &c->err) != ERR_OK)
 		return c->err.code;
-	if (find(c, s, arn) != ERR_OK || apply(c, s, arn, in) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK) {
-		store_rollback(s);
-		return c->err.code;
-	}
 	*out = json_object();
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }

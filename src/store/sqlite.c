@@ -23,6 +23,14 @@ lite_exec(void *db, const char *sql, struct err *e)
 	return ERR_OK;
 }
 
+void
+store_sqlite_configure(void)
+{
+	/* Memory statistics take a process-wide mutex on every allocation;
+	 * rtstage never reads them. Fails harmlessly if SQLite is already up. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static void *
 lite_open(const char *path, struct err *e)
 {

@@ -6,9 +6,10 @@
 #include "store/stage_store.h"
 #include "store/tag_store.h"
 
-#define STAGE_COLS "seq, id, account, region, arn, name, rec_storage_arn, " \
-	"rec_media_types, rec_thumb_interval, rec_thumb_storage, rec_thumb_mode, " \
-	"rec_reconnect_window, rec_hls_segment, rec_replicas"
+#define STAGE_COLS "s.seq, s.id, s.account, s.region, s.arn, s.name, s.rec_storage_arn, " \
+	"s.rec_media_types, s.rec_thumb_interval, s.rec_thumb_storage, s.rec_thumb_mode, " \
+	"s.rec_reconnect_window, s.rec_hls_segment, s.rec_replicas"
+#define TAG_KEY_COL 14		/* after STAGE_COLS: tag_key, tag_value; NULL without tags */
 
 static const char SQL_INSERT[] =
     "INSERT INTO stages (id, account, region, arn, name, rec_storage_arn, "
@@ -16,17 +17,24 @@ static const char SQL_INSERT[] =
     "rec_reconnect_window, rec_hls_segment, rec_replicas, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GET[] =
-    "SELECT " STAGE_COLS " FROM stages WHERE id = ? AND account = ? AND region = ?";
+    "SELECT " STAGE_COLS " FROM stages s WHERE id = ? AND account = ? AND region = ?";
 static const char SQL_UPDATE[] =
     "UPDATE stages SET name = ?, rec_storage_arn = ?, rec_media_types = ?, "
     "rec_thumb_interval = ?, rec_thumb_storage = ?, rec_thumb_mode = ?, "
     "rec_reconnect_window = ?, rec_hls_segment = ?, rec_replicas = ? WHERE id = ?";
 static const char SQL_DELETE[] = "DELETE FROM stages WHERE id = ?";
+static const char SQL_READ[] =
+    "SELECT " STAGE_COLS ", t.tag_key, t.tag_value FROM stages s "
+    "LEFT JOIN tags t ON t.resource_arn = s.arn "
+    "WHERE s.id = ? AND s.account = ? AND s.region = ? ORDER BY t.tag_key";
+/* the page first (an index range), then its tags */
 static const char SQL_PAGE[] =
-    "SELECT " STAGE_COLS " FROM stages WHERE account = ? AND region = ? AND seq > ? "
-    "ORDER BY seq LIMIT ?";
+    "SELECT s.seq, s.arn, s.name, t.tag_key, t.tag_value FROM "
+    "(SELECT seq, arn, name FROM stages WHERE account = ? AND region = ? AND seq > ? "
+    "ORDER BY seq LIMIT ?) s LEFT JOIN tags t ON t.resource_arn = s.arn ORDER BY s.seq, t.tag_key";
+#define PAGE_TAG_KEY_COL 3
 
-#define COPY(dst, st, i) snprintf((dst), sizeof(dst), "%s", store_col_text((st), (i)))
+#define COPY(dst, st, i) store_col_copy((st), (i), (dst), sizeof(dst))
 
 static void
 read_row(struct store_stmt *st, struct stage_rec *r)
@@ -126,27 +134,64 @@ store_stage_delete(struct store *s, const struct stage_rec *r, struct err *e)
 	return store_run(st, e);
 }
 
-struct walk {
-	enum err_code (*each)(void *, const struct stage_rec *);
+enum err_code
+store_stage_read(struct store *s, const char *account, const char *region,
+    const char *id, struct stage_rec *out, void (*tag)(void *, const char *, const char *),
+    void *arg, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_READ, e);
+	enum store_step r;
+	const char *k;
+	int rows = 0;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, account);
+	store_bind_text(st, 3, region);
+	while ((r = store_step(st, e)) == STORE_ROW) {
+		if (rows++ == 0)
+			read_row(st, out);
+		if (*(k = store_col_text(st, TAG_KEY_COL)) != '\0')	/* "" is the join's NULL */
+			tag(arg, k, store_col_text(st, TAG_KEY_COL + 1));
+	}
+	store_reset(st);
+	if (r == STORE_FAILED)
+		return e->code;
+	if (rows == 0)
+		return err_set(e, ERR_NOT_FOUND, "Stage not found: no stage with id '%s' "
+		    "in account %s, region %s", id, account, region);
+	return ERR_OK;
+}
+
+struct page_walk {
+	enum err_code (*row)(void *, const struct stage_summary *, const char *, const char *);
 	void *arg;
+	struct stage_summary r;		/* the stage of the current rows */
 };
 
 static enum err_code
 page_row(void *arg, struct store_stmt *st)
 {
-	struct walk *w = arg;
-	struct stage_rec r;
+	struct page_walk *w = arg;
+	const char *k;
 
-	read_row(st, &r);
-	return w->each(w->arg, &r);
+	if (store_col_int(st, 0) != w->r.seq) {
+		w->r.seq = store_col_int(st, 0);
+		store_col_copy(st, 1, w->r.arn, sizeof(w->r.arn));
+		store_col_copy(st, 2, w->r.name, sizeof(w->r.name));
+	}
+	k = store_col_text(st, PAGE_TAG_KEY_COL);	/* "" is the join's NULL */
+	return w->row(w->arg, &w->r, *k ? k : NULL, store_col_text(st, PAGE_TAG_KEY_COL + 1));
 }
 
 enum err_code
 store_stage_page(struct store *s, const char *account, const char *region,
-    long long after, int limit, enum err_code (*each)(void *, const struct stage_rec *),
+    long long after, int limit,
+    enum err_code (*row)(void *, const struct stage_summary *, const char *, const char *),
     void *arg, struct err *e)
 {
-	struct walk w = { each, arg };
+	struct page_walk w = { .row = row, .arg = arg, .r = { .seq = -1 } };
 
 	return store_page(s, SQL_PAGE, account, region, after, limit, page_row, &w, e);
 }

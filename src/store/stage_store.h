@@ -6,6 +6,8 @@
 #ifndef RTSTAGE_STORE_STAGE_STORE_H
 #define RTSTAGE_STORE_STAGE_STORE_H
 
+#include <jansson.h>
+
 #include "store/store.h"
 
 /* autoParticipantRecordingConfiguration, flattened. Lists are stored as
@@ -38,17 +40,34 @@ enum err_code store_stage_insert(struct store *s, const struct stage_rec *st, st
 enum err_code store_stage_get(struct store *s, const char *account, const char *region,
     const char *id, struct stage_rec *out, struct err *e);
 
+/* As store_stage_get, and calls tag(arg, key, value) for each of the
+ * stage's tags in key order: one statement, so one consistent snapshot
+ * without a transaction. */
+enum err_code store_stage_read(struct store *s, const char *account, const char *region,
+    const char *id, struct stage_rec *out,
+    void (*tag)(void *arg, const char *key, const char *value), void *arg, struct err *e);
+
 /* Writes name and recording of the stage st->id. */
 enum err_code store_stage_update(struct store *s, const struct stage_rec *st, struct err *e);
 
 /* Deletes the stage st->id and its tags. */
 enum err_code store_stage_delete(struct store *s, const struct stage_rec *st, struct err *e);
 
-/* Calls each(arg, stage) for up to limit stages of (account, region) with
- * seq > after, in seq order. Returns ERR_OK or the first error (each's
- * included: a non-zero return stops the walk and becomes the result). */
+/* What ListStages shows of a stage. */
+struct stage_summary {
+	long long seq;
+	char arn[192];
+	char name[400];
+};
+
+/* Calls row(arg, summary, key, value) for each tag of up to limit stages
+ * of (account, region) with seq > after, in seq order and then key order,
+ * once with key NULL for a stage without tags. One statement: one
+ * consistent snapshot. Returns ERR_OK or the first error (row's included). */
 enum err_code store_stage_page(struct store *s, const char *account, const char *region,
-    long long after, int limit, enum err_code (*each)(void *arg, const struct stage_rec *st),
+    long long after, int limit,
+    enum err_code (*row)(void *arg, const struct stage_summary *st, const char *key,
+	const char *value),
     void *arg, struct err *e);
 
 /* Sets *used when any stage records storage_arn. */

@@ -17,7 +17,7 @@ static const char SQL_PAGE[] =
     "SELECT " COLS " FROM storage_configurations WHERE account = ? AND region = ? AND seq > ? "
     "ORDER BY seq LIMIT ?";
 
-#define COPY(dst, st, i) snprintf((dst), sizeof(dst), "%s", store_col_text((st), (i)))
+#define COPY(dst, st, i) store_col_copy((st), (i), (dst), sizeof(dst))
 
 static void
 read_row(struct store_stmt *st, struct storage_rec *r)

@@ -63,6 +63,7 @@ store_init(const char *url, struct err *e)
 	struct store *s;
 
 	if (strncmp(url, "sqlite:", 7) == 0) {
+		store_sqlite_configure();
 		driver = &store_sqlite;
 		target = strdup(url + 7);
 	} else {
@@ -156,6 +157,20 @@ store_col_text(struct store_stmt *st, int i)
 	return p ? p : "";
 }
 
+void
+store_col_copy(struct store_stmt *st, int i, char *out, size_t cap)
+{
+	size_t n;
+	const char *p = st->drv->col_text(st->h, i, &n);
+
+	if (p == NULL)
+		n = 0;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, p ? p : "", n);
+	out[n] = '\0';
+}
+
 long long
 store_col_int(struct store_stmt *st, int i)
 {
@@ -246,6 +261,110 @@ store_rollback(struct store *s)
 		s->drv->reset(s->cache[i].st.h);	/* release read cursors first */
 	(void)s->drv->exec(s->db, "ROLLBACK", &ignored);
 	s->in_tx = 0;
+}
+
+/* ---- group commit ----------------------------------------------------------
+ *
+ * Writers queue up; the one at the front leads: it takes the jobs queued so
+ * far (up to BATCH), runs them in one transaction on its own connection,
+ * commits, wakes their callers and hands the lead to the next in line.
+ * The others sleep until their job is done or they reach the front. */
+
+#define BATCH 128
+
+struct job {
+	store_job_fn fn;
+	void *arg;
+	struct err *e;
+	enum err_code rc;
+	int done;
+	pthread_cond_t wake;
+	struct job *next;
+};
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct job *queue_head, *queue_tail;
+
+/* Runs the batch from first for n jobs on s; sets each job's rc. */
+static void
+run_batch(struct store *s, struct job *first, int n)
+{
+	struct err e;
+	struct job *j;
+	int i;
+
+	if (store_begin(s, 1, &e) != ERR_OK) {
+		for (i = 0, j = first; i < n; i++, j = j->next)
+			j->rc = err_set(j->e, e.code, "%s", e.msg);
+		return;
+	}
+	for (i = 0, j = first; i < n; i++, j = j->next) {
+		if (store_exec(s, "SAVEPOINT job", j->e) != ERR_OK) {
+			j->rc = j->e->code;
+			continue;
+		}
+		j->rc = j->fn(s, j->arg, j->e);
+		if (j->rc != ERR_OK)
+			(void)store_exec(s, "ROLLBACK TO job", &e);
+		if (store_exec(s, "RELEASE job", &e) != ERR_OK && j->rc == ERR_OK)
+			j->rc = err_set(j->e, e.code, "%s", e.msg);
+	}
+	if (store_commit(s, &e) != ERR_OK)	/* nothing of the batch was kept */
+		for (i = 0, j = first; i < n; i++, j = j->next)
+			if (j->rc == ERR_OK)
+				j->rc = err_set(j->e, e.code, "%s", e.msg);
+}
+
+enum err_code
+store_write(store_job_fn fn, void *arg, struct err *e)
+{
+	struct job me = { .fn = fn, .arg = arg, .e = e, .rc = ERR_OK, .done = 0 };
+	struct job *j, *last;
+	struct store *s;
+	int n;
+
+	pthread_cond_init(&me.wake, NULL);
+	pthread_mutex_lock(&queue_lock);
+	if (queue_tail)
+		queue_tail->next = &me;
+	else
+		queue_head = &me;
+	queue_tail = &me;
+	while (!me.done && queue_head != &me)
+		pthread_cond_wait(&me.wake, &queue_lock);
+	if (me.done) {
+		pthread_mutex_unlock(&queue_lock);
+		pthread_cond_destroy(&me.wake);
+		return me.rc;
+	}
+	/* leading: the batch is me and whoever queued behind me so far */
+	for (n = 1, last = &me; last->next != NULL && n < BATCH; n++)
+		last = last->next;
+	pthread_mutex_unlock(&queue_lock);
+
+	if ((s = store_thread(e)) == NULL) {
+		for (j = &me; ; j = j->next) {
+			j->rc = err_set(j->e, e->code, "%s", e->msg);
+			if (j == last)
+				break;
+		}
+	} else {
+		run_batch(s, &me, n);
+	}
+
+	pthread_mutex_lock(&queue_lock);
+	queue_head = last->next;
+	if (queue_head == NULL)
+		queue_tail = NULL;
+	for (j = me.next; j != NULL && j != queue_head; j = j->next) {
+		j->done = 1;
+		pthread_cond_signal(&j->wake);
+	}
+	if (queue_head != NULL)
+		pthread_cond_signal(&queue_head->wake);	/* the next leader */
+	pthread_mutex_unlock(&queue_lock);
+	pthread_cond_destroy(&me.wake);
+	return me.rc;
 }
 
 static const char SQL_SECRET_PUT[] =

@@ -37,6 +37,9 @@ struct store_driver {
 
 extern const struct store_driver store_sqlite;
 
+/* Process-wide SQLite settings; before the first connection opens. */
+void store_sqlite_configure(void);
+
 /* Chooses the back-end for url ("sqlite:PATH"), opens a first connection and
  * applies pending migrations. Call once before serving. */
 enum err_code store_init(const char *url, struct err *e);
@@ -66,6 +69,9 @@ enum store_step store_step(struct store_stmt *st, struct err *e);
 const char *store_col_text(struct store_stmt *st, int i);
 long long store_col_int(struct store_stmt *st, int i);
 
+/* Copies column i's text into out (cap bytes, cut to fit, NUL-terminated). */
+void store_col_copy(struct store_stmt *st, int i, char *out, size_t cap);
+
 /* Ends st early, releasing what it holds (read snapshot, locks). */
 void store_reset(struct store_stmt *st);
 
@@ -81,6 +87,18 @@ enum err_code store_page(struct store *s, const char *sql, const char *account,
 
 /* Runs one or more SQL statements that return nothing (migrations). */
 enum err_code store_exec(struct store *s, const char *sql, struct err *e);
+
+/* A unit of writing work: reads and writes through s, reports failure in
+ * e. It must not commit, and must leave nothing behind that it needs
+ * after it returns (it may run on another thread's connection). */
+typedef enum err_code (*store_job_fn)(struct store *s, void *arg, struct err *e);
+
+/* Runs job inside a writing transaction and returns once that transaction
+ * has committed (group commit: writes that arrive together share one
+ * transaction and one sync, each inside its own savepoint, so one job's
+ * failure undoes only that job). Returns job's error, with nothing of it
+ * kept, or the commit's, with nothing of the batch kept. Thread-safe. */
+enum err_code store_write(store_job_fn job, void *arg, struct err *e);
 
 /* Transactions. A request is acknowledged only after store_commit
  * returned ERR_OK. store_rollback is safe to call when none is open. */

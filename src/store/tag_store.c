@@ -11,7 +11,8 @@ static const char SQL_DELETE_ALL[] = "DELETE FROM tags WHERE resource_arn = ?";
 static const char SQL_COUNT[] = "SELECT COUNT(*) FROM tags WHERE resource_arn = ?";
 
 enum err_code
-store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e)
+store_tags_each(struct store *s, const char *arn,
+    void (*each)(void *, const char *, const char *), void *arg, struct err *e)
 {
 	struct store_stmt *st = store_sql(s, SQL_GET, e);
 	enum store_step step;
@@ -20,9 +21,21 @@ store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e)
 		return e->code;
 	store_bind_text(st, 1, arn);
 	while ((step = store_step(st, e)) == STORE_ROW)
-		json_object_set_new(obj, store_col_text(st, 0), json_string(store_col_text(st, 1)));
+		each(arg, store_col_text(st, 0), store_col_text(st, 1));
 	store_reset(st);
 	return step == STORE_DONE ? ERR_OK : e->code;
+}
+
+static void
+add_to_object(void *obj, const char *key, const char *value)
+{
+	json_object_set_new(obj, key, json_string(value));
+}
+
+enum err_code
+store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e)
+{
+	return store_tags_each(s, arn, add_to_object, obj, e);
 }
 
 enum err_code

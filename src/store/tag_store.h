@@ -6,6 +6,10 @@
 
 #include "store/store.h"
 
+/* Calls each(arg, key, value) for every tag of arn, in key order. */
+enum err_code store_tags_each(struct store *s, const char *arn,
+    void (*each)(void *arg, const char *key, const char *value), void *arg, struct err *e);
+
 /* Adds every tag of arn to obj (a JSON object of strings). */
 enum err_code store_tags_get(struct store *s, const char *arn, json_t *obj, struct err *e);
 

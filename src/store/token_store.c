@@ -41,11 +41,11 @@ store_token_get(struct store *s, const char *participant_id, struct token_rec *o
 		return e->code;
 	store_bind_text(st, 1, participant_id);
 	if ((r = store_step(st, e)) == STORE_ROW) {
-		snprintf(out->participant_id, sizeof(out->participant_id), "%s", store_col_text(st, 0));
-		snprintf(out->stage_arn, sizeof(out->stage_arn), "%s", store_col_text(st, 1));
-		snprintf(out->user_id, sizeof(out->user_id), "%s", store_col_text(st, 2));
+		store_col_copy(st, 0, out->participant_id, sizeof(out->participant_id));
+		store_col_copy(st, 1, out->stage_arn, sizeof(out->stage_arn));
+		store_col_copy(st, 2, out->user_id, sizeof(out->user_id));
 		out->attributes = strdup(store_col_text(st, 3));
-		snprintf(out->capabilities, sizeof(out->capabilities), "%s", store_col_text(st, 4));
+		store_col_copy(st, 4, out->capabilities, sizeof(out->capabilities));
 		out->duration = (int)store_col_int(st, 5);
 		out->issued_at = store_col_int(st, 6);
 		out->expires_at = store_col_int(st, 7);
