@@ -148,5 +148,8 @@ const struct store_driver store_sqlite = {
 	.col_int = lite_col_int,
 	.exec = lite_exec,
 	.begin_write = "BEGIN IMMEDIATE",	/* take the write lock up front: no upgrade deadlocks */
+	/* the one writing connection inserts at random places of every index
+	 * (ids are random): a larger cache keeps those pages in memory */
+	.writer_setup = "PRAGMA cache_size = -16384",
 	.begin_read = "BEGIN",
 };

@@ -36,6 +36,12 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct store *registry;
 static _Thread_local struct store *mine;
 
+/* Every write batch runs on this one connection, used only by the current
+ * group-commit leader: its page cache stays warm, where a different
+ * connection per batch would find its cache invalidated by the others'
+ * commits. */
+static struct store *writer;
+
 static struct store *
 store_open(struct err *e)
 {
@@ -94,6 +100,7 @@ store_fini(void)
 	registry = NULL;
 	pthread_mutex_unlock(&registry_lock);
 	mine = NULL;
+	writer = NULL;
 	free(target);
 	target = NULL;
 }
@@ -226,10 +233,24 @@ store_exec(struct store *s, const char *sql, struct err *e)
 	return s->drv->exec(s->db, sql, e);
 }
 
+/* Transaction control runs often enough to keep prepared, like any query. */
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
+static const char SQL_RELEASE[] = "RELEASE job";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+
+static enum err_code
+run_sql(struct store *s, const char *sql, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, sql, e);
+
+	return st ? store_run(st, e) : e->code;
+}
+
 enum err_code
 store_begin(struct store *s, int write, struct err *e)
 {
-	enum err_code rc = s->drv->exec(s->db, write ? s->drv->begin_write : s->drv->begin_read, e);
+	enum err_code rc = run_sql(s, write ? s->drv->begin_write : s->drv->begin_read, e);
 
 	if (rc == ERR_OK)
 		s->in_tx = 1;
@@ -239,7 +260,7 @@ store_begin(struct store *s, int write, struct err *e)
 enum err_code
 store_commit(struct store *s, struct err *e)
 {
-	enum err_code rc = s->drv->exec(s->db, "COMMIT", e);
+	enum err_code rc = run_sql(s, SQL_COMMIT, e);
 
 	if (rc != ERR_OK) {
 		store_rollback(s);
@@ -299,14 +320,14 @@ run_batch(struct store *s, struct job *first, int n)
 		return;
 	}
 	for (i = 0, j = first; i < n; i++, j = j->next) {
-		if (store_exec(s, "SAVEPOINT job", j->e) != ERR_OK) {
+		if (run_sql(s, SQL_SAVEPOINT, j->e) != ERR_OK) {
 			j->rc = j->e->code;
 			continue;
 		}
 		j->rc = j->fn(s, j->arg, j->e);
 		if (j->rc != ERR_OK)
-			(void)store_exec(s, "ROLLBACK TO job", &e);
-		if (store_exec(s, "RELEASE job", &e) != ERR_OK && j->rc == ERR_OK)
+			(void)run_sql(s, SQL_ROLLBACK_TO, &e);
+		if (run_sql(s, SQL_RELEASE, &e) != ERR_OK && j->rc == ERR_OK)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 	}
 	if (store_commit(s, &e) != ERR_OK)	/* nothing of the batch was kept */
@@ -342,7 +363,9 @@ store_write(store_job_fn fn, void *arg, struct err *e)
 		last = last->next;
 	pthread_mutex_unlock(&queue_lock);
 
-	if ((s = store_thread(e)) == NULL) {
+	if (writer == NULL && (writer = store_open(e)) != NULL && writer->drv->writer_setup)
+		(void)store_exec(writer, writer->drv->writer_setup, e);	/* a hint; works without */
+	if ((s = writer) == NULL) {
 		for (j = &me; ; j = j->next) {
 			j->rc = err_set(j->e, e->code, "%s", e->msg);
 			if (j == last)

@@ -32,6 +32,7 @@ struct store_driver {
 	long long (*col_int)(void *stmt, int i);
 	enum err_code (*exec)(void *db, const char *sql, struct err *e);
 	const char *begin_write;	/* SQL that starts a writing transaction */
+	const char *writer_setup;	/* SQL run once on the group-commit connection */
 	const char *begin_read;
 };
 

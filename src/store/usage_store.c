@@ -30,19 +30,27 @@ store_usage_take(struct store *s, const char *account, const char *region,
 {
 	struct store_stmt *st;
 	enum store_step r;
+	int attempt;
 
-	if ((st = prepare(s, SQL_ENSURE, account, region, kind, e)) == NULL ||
-	    store_run(st, e) != ERR_OK)
-		return e->code;
-	if ((st = prepare(s, SQL_TAKE, account, region, kind, e)) == NULL)
-		return e->code;
-	store_bind_int(st, 4, limit);
-	r = store_step(st, e);
-	*taken = r == STORE_ROW;	/* a row comes back only when the counter moved */
-	if (r == STORE_ROW)
-		r = store_step(st, e);	/* let the UPDATE finish */
-	store_reset(st);
-	return r == STORE_FAILED ? e->code : ERR_OK;
+	/* The counter row usually exists: one UPDATE. Else make it and retry. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((st = prepare(s, SQL_TAKE, account, region, kind, e)) == NULL)
+			return e->code;
+		store_bind_int(st, 4, limit);
+		r = store_step(st, e);
+		*taken = r == STORE_ROW;	/* a row comes back only when the counter moved */
+		if (r == STORE_ROW)
+			r = store_step(st, e);	/* let the UPDATE finish */
+		store_reset(st);
+		if (r == STORE_FAILED)
+			return e->code;
+		if (*taken || attempt == 1)
+			return ERR_OK;
+		if ((st = prepare(s, SQL_ENSURE, account, region, kind, e)) == NULL ||
+		    store_run(st, e) != ERR_OK)
+			return e->code;
+	}
+	return ERR_OK;
 }
 
 enum err_code
