@@ -14,6 +14,8 @@ struct config {
 	const char *credentials;	/* credentials file (strict mode); NULL: protected mode */
 	unsigned threads;		/* 0: one per CPU */
 	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account} */
+	unsigned idle_seconds;		/* keep-alive connections idle longer are closed */
+	unsigned request_seconds;	/* a request body must arrive within this */
 	unsigned quota_stages;		/* per account and region */
 	unsigned quota_storage_configurations;
 };

@@ -15,15 +15,38 @@
  * and keeps recursive walks shallow. */
 #define LIMIT_JSON_DEPTH 32
 
-/* Request line plus headers. AWS SDK requests carry under 2 KB of headers. */
+/* Header names and values together. AWS SDK requests carry under 2 KB. */
 #define LIMIT_HEADER_BYTES (16 * 1024)
 
-/* Concurrent connections in total. Each costs a few KB in libmicrohttpd. */
-#define LIMIT_CONNECTIONS 1024
+/* Headers in one request. SDKs send about a dozen. */
+#define LIMIT_HEADER_COUNT 64
 
-/* Idle keep-alive connection timeout, seconds. Long enough for SDK
- * connection reuse, short enough to reclaim abandoned sockets. */
+/* What libmicrohttpd may buffer per connection for the request line and
+ * headers: beyond it, it answers 431 itself (the one refusal that is not
+ * AWS-shaped). Four times LIMIT_HEADER_BYTES, so ours comes first. */
+#define LIMIT_CONNECTION_MEMORY (4 * LIMIT_HEADER_BYTES)
+
+/* Request target (path and query). The longest valid one, UntagResource
+ * with 50 keys of 128 characters percent-encoded, is about 20 KB. */
+#define LIMIT_URL_BYTES (32 * 1024)
+
+/* Concurrent connections in total. Each costs a few KB in libmicrohttpd;
+ * idle ones cost no thread (epoll). */
+#define LIMIT_CONNECTIONS 4096
+
+/* Concurrent connections from one client address, so that one client
+ * cannot take every slot. */
+#define LIMIT_CONNECTIONS_PER_ADDRESS 512
+
+/* Idle keep-alive connection timeout, seconds (--idle-timeout). Long
+ * enough for SDK connection reuse, short enough to reclaim abandoned
+ * sockets. */
 #define LIMIT_IDLE_SECONDS 60
+
+/* From the end of the headers to the end of the body, seconds
+ * (--request-timeout): a client trickling a body is cut off, whatever its
+ * pace. */
+#define LIMIT_REQUEST_SECONDS 30
 
 /* Violations listed in one ValidationException message, like AWS's
  * validator, which stops reporting after a handful. */

@@ -112,6 +112,7 @@ serve(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	struct http_server *srv = NULL;
+	struct http_options http;
 	struct err e = { ERR_OK, "" };
 	char dburl[4096];
 	sigset_t sigs;
@@ -153,12 +154,16 @@ serve(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* a file-size limit fails the write, not the server */
 
 	aws_error_init();
 	if (validate_init(&e) != ERR_OK || store_init(cfg.db_url, &e) != ERR_OK ||
 	    ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
-	if ((srv = http_start((struct sockaddr *)&ss, sslen, cfg.threads, handle, &cfg, &e)) == NULL)
+	http.threads = cfg.threads;
+	http.idle_seconds = cfg.idle_seconds;
+	http.request_seconds = cfg.request_seconds;
+	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, handle, &cfg, &e)) == NULL)
 		goto out;
 	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads, %s\n",
 	    cfg.listen, http_port(srv), cfg.db_url, cfg.threads,

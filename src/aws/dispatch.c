@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/auth.h"
 #include "aws/dispatch.h"
@@ -16,6 +17,51 @@
 #include "crypto/ids.h"
 #include "limits.h"
 #include "util/pct.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Requests the HTTP layer refused unread, as AWS errors naming the limit:
+ * "<what>: the limit is <limit> <unit>". */
+static const struct {
+	enum err_code code;
+	const char *what;
+	long limit;
+	const char *unit;
+} refusals[] = {
+	[HTTP_ACCEPTED] = { ERR_OK, NULL, 0, NULL },
+	[HTTP_BODY_TOO_LARGE] = { ERR_TOO_LARGE, "Request body too large", LIMIT_BODY_BYTES,
+	    "bytes" },
+	[HTTP_URL_TOO_LONG] = { ERR_URL_TOO_LONG, "Request target too long", LIMIT_URL_BYTES,
+	    "bytes" },
+	[HTTP_HEADERS_TOO_LARGE] = { ERR_HEADERS_TOO_LARGE, "Request headers too large",
+	    LIMIT_HEADER_BYTES, "bytes in at most " STR(LIMIT_HEADER_COUNT) " headers" },
+};
+
+/* A body must say it is JSON, or say nothing of its type. */
+static enum err_code
+check_media_type(const struct http_request *req, struct err *e)
+{
+	static const char *const json_types[] = { "application/json", "application/x-amz-json-" };
+	const char *type = http_header(req, "Content-Type");
+	size_t i;
+
+	if (type == NULL || req->body_len == 0)
+		return ERR_OK;
+	for (i = 0; i < sizeof(json_types) / sizeof(json_types[0]); i++)
+		if (strncasecmp(type, json_types[i], strlen(json_types[i])) == 0)
+			return ERR_OK;
+	return err_set(e, ERR_MEDIA_TYPE, "Content-Type '%.100s' is not supported: the body "
+	    "must be application/json", type);
+}
+
+static void
+count_authorization(void *arg, const char *name, const char *value)
+{
+	(void)value;
+	if (strcasecmp(name, "Authorization") == 0)
+		(*(int *)arg)++;
+}
 
 /* Checks that the caller may perform the operation on the resource its
  * input names (or on every resource of its account and region). */
@@ -158,6 +204,7 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 	struct call c;
 	struct route rt;
 	json_t *in = NULL, *out = NULL;
+	int authorizations = 0;
 	enum err_code rc;
 
 	memset(&c.who, 0, sizeof(c.who));
@@ -169,12 +216,18 @@ aws_dispatch(const struct http_request *req, struct http_response *res,
 		snprintf(c.request_id, sizeof(c.request_id), "00000000-0000-4000-8000-000000000000");
 	http_set_header(res, "x-amzn-RequestId", c.request_id);
 
-	if (req->body_too_large)
-		rc = err_set(&c.err, ERR_TOO_LARGE, "Request body exceeds the limit of %d bytes",
-		    LIMIT_BODY_BYTES);
+	if (req->refusal != HTTP_ACCEPTED)
+		rc = err_set(&c.err, refusals[req->refusal].code, "%s: the limit is %ld %s",
+		    refusals[req->refusal].what, refusals[req->refusal].limit,
+		    refusals[req->refusal].unit);
 	else if ((rc = route_match(req->method, req->path, &rt, &c.err)) != ERR_OK)
 		;
+	else if (http_headers_each(req, count_authorization, &authorizations), authorizations > 1)
+		rc = err_set(&c.err, ERR_INCOMPLETE_SIG, "The request has %d Authorization headers; "
+		    "send exactly one", authorizations);
 	else if ((rc = auth_verify(req, "ivs", &c)) != ERR_OK)
+		;
+	else if ((rc = check_media_type(req, &c.err)) != ERR_OK)
 		;
 	else if ((rc = parse_body(req, &in, &c.err)) != ERR_OK)
 		;

@@ -29,6 +29,9 @@ static struct {
 	[ERR_UNKNOWN_OPERATION] = { "UnknownOperationException", 404 },
 	[ERR_NOT_IMPLEMENTED] = { "NotImplementedException", 501 },
 	[ERR_TOO_LARGE] = { "RequestEntityTooLargeException", 413 },
+	[ERR_URL_TOO_LONG] = { "RequestUriTooLongException", 414 },
+	[ERR_HEADERS_TOO_LARGE] = { "RequestHeaderFieldsTooLargeException", 431 },
+	[ERR_MEDIA_TYPE] = { "UnsupportedMediaTypeException", 415 },
 	[ERR_INTERNAL] = { "InternalServerException", 500 },
 };
 

@@ -5,7 +5,9 @@
  * the completion callback. Response bodies are handed to libmicrohttpd
  * without copying (MHD_RESPMEM_MUST_FREE).
  */
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,18 @@
 #include "limits.h"
 #include "util/buf.h"
 
+/* Connections per client address, counted here because libmicrohttpd's own
+ * per-address limit counts per worker thread. */
+struct address_count {
+	unsigned char addr[16];
+	int family, count;		/* family 0: free slot */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
+	unsigned request_seconds;
+	pthread_mutex_t addresses_lock;
+	struct address_count addresses[LIMIT_CONNECTIONS];
 	http_handler_fn handler;
 	void *arg;
 	atomic_int in_flight;
@@ -26,7 +38,9 @@ struct http_server {
 struct pending {
 	char *target;		/* raw "path?query" */
 	struct buf body;
-	int started, too_large;
+	int started;
+	enum http_refusal refusal;
+	struct timespec deadline;	/* the body must be complete by then */
 };
 
 const char *
@@ -137,7 +151,7 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	}
 	req.body = p->body.data;
 	req.body_len = p->body.len;
-	req.body_too_large = p->too_large;
+	req.refusal = p->refusal;
 	req.conn = c;
 	s->handler(&req, &res, s->arg);
 
@@ -155,14 +169,135 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	return ok;
 }
 
+/* The bytes of an IPv4 or IPv6 address, and its family; 0 for others. */
+static int
+address_key(const struct sockaddr *sa, unsigned char *key)
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET)
+		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else
+		return 0;
+	return sa->sa_family;
+}
+
+/* The slot of (family, key), or with create a free one; NULL if none.
+ * Caller holds addresses_lock. */
+static struct address_count *
+address_slot(struct http_server *s, int family, const unsigned char *key, int create)
+{
+	struct address_count *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < LIMIT_CONNECTIONS; i++) {
+		struct address_count *a = &s->addresses[i];
+		if (a->family == family && memcmp(a->addr, key, 16) == 0)
+			return a;
+		if (a->family == 0 && free_slot == NULL)
+			free_slot = a;
+	}
+	if (create && free_slot != NULL) {
+		free_slot->family = family;
+		memcpy(free_slot->addr, key, 16);
+		free_slot->count = 0;
+	}
+	return create ? free_slot : NULL;
+}
+
+/* Accept policy: refuses an address that has its share of connections. */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http_server *s = cls;
+	struct address_count *a;
+	unsigned char key[16];
+	int family = address_key(sa, key), ok;
+
+	(void)len;
+	if (family == 0)
+		return MHD_YES;
+	pthread_mutex_lock(&s->addresses_lock);
+	a = address_slot(s, family, key, 0);
+	ok = a == NULL || a->count < LIMIT_CONNECTIONS_PER_ADDRESS;
+	pthread_mutex_unlock(&s->addresses_lock);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *info;
+	struct address_count *a;
+	unsigned char key[16];
+	int family;
+
+	(void)socket_context;
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL || (family = address_key(info->client_addr, key)) == 0)
+		return;
+	pthread_mutex_lock(&s->addresses_lock);
+	a = address_slot(s, family, key, code == MHD_CONNECTION_NOTIFY_STARTED);
+	if (a != NULL && code == MHD_CONNECTION_NOTIFY_STARTED)
+		a->count++;
+	else if (a != NULL && --a->count <= 0)
+		a->family = 0;
+	pthread_mutex_unlock(&s->addresses_lock);
+}
+
+struct header_count {
+	size_t n, bytes;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_count *h = cls;
+
+	(void)kind;
+	h->n++;
+	h->bytes += strlen(key) + (value ? strlen(value) : 0);
+	return MHD_YES;
+}
+
+/* The limits a request can be judged by once its headers are in. */
+static enum http_refusal
+judge_head(struct MHD_Connection *c, const struct pending *p)
+{
+	struct header_count h = { 0, 0 };
+	const char *cl;
+	char *end;
+
+	if (strlen(p->target) > LIMIT_URL_BYTES)
+		return HTTP_URL_TOO_LONG;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
+	if (h.n > LIMIT_HEADER_COUNT || h.bytes > LIMIT_HEADER_BYTES)
+		return HTTP_HEADERS_TOO_LARGE;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, &end, 10) > LIMIT_BODY_BYTES)
+		return HTTP_BODY_TOO_LARGE;
+	return HTTP_ACCEPTED;
+}
+
+static int
+past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	    (now.tv_sec == deadline->tv_sec && now.tv_nsec > deadline->tv_nsec);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **req_cls)
 {
 	struct http_server *s = cls;
 	struct pending *p = *req_cls;
-	const char *cl;
-	char *end;
 
 	(void)url;
 	(void)version;
@@ -171,18 +306,19 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (!p->started) {
 		p->started = 1;
 		atomic_fetch_add(&s->in_flight, 1);
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, &end, 10) > LIMIT_BODY_BYTES) {
-			p->too_large = 1;
-			return respond(s, c, method, p);	/* refuse before reading */
-		}
+		clock_gettime(CLOCK_MONOTONIC, &p->deadline);
+		p->deadline.tv_sec += s->request_seconds;
+		if ((p->refusal = judge_head(c, p)) != HTTP_ACCEPTED)
+			return respond(s, c, method, p);	/* refuse before reading on */
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!p->too_large && p->body.len + *upload_size > LIMIT_BODY_BYTES)
-			p->too_large = 1;
-		if (!p->too_large)
-			buf_append(&p->body, upload, *upload_size);
+		/* libmicrohttpd cannot answer in the middle of an upload: a body that
+		 * grows past the limit (chunked) or misses its deadline is cut off
+		 * by closing the connection, unread. */
+		if (p->body.len + *upload_size > LIMIT_BODY_BYTES || past(&p->deadline))
+			return MHD_NO;
+		buf_append(&p->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -190,7 +326,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 }
 
 struct http_server *
-http_start(const struct sockaddr *sa, socklen_t salen, unsigned threads,
+http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options *o,
     http_handler_fn handler, void *arg, struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
@@ -202,16 +338,19 @@ http_start(const struct sockaddr *sa, socklen_t salen, unsigned threads,
 	}
 	s->handler = handler;
 	s->arg = arg;
+	s->request_seconds = o->request_seconds;
+	pthread_mutex_init(&s->addresses_lock, NULL);
 	atomic_init(&s->in_flight, 0);
 	s->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, on_request, s,
+	    0, on_accept, s, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_IDLE_SECONDS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_HEADER_BYTES * 2,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, o->idle_seconds,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
@@ -247,5 +386,6 @@ http_stop(struct http_server *s)
 	MHD_stop_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	pthread_mutex_destroy(&s->addresses_lock);
 	free(s);
 }

@@ -1,9 +1,10 @@
 /* HTTP/1.1 server: libmicrohttpd behind a small request/response contract.
  *
  * Knows nothing of AWS. Collects method, raw path, raw query, headers and
- * a body capped at LIMIT_BODY_BYTES, then calls one handler per request on
- * a worker thread. A body over the cap is not read: the handler is called
- * with body_too_large set and must answer with an error.
+ * a body within the limits of src/limits.h, then calls one handler per
+ * request on a worker thread. A request over a limit is not read further:
+ * the handler is called with its refusal set and must answer with an error
+ * (the connection is closed after it).
  */
 #ifndef RTSTAGE_HTTP_SERVER_H
 #define RTSTAGE_HTTP_SERVER_H
@@ -13,13 +14,25 @@
 
 #include "util/err.h"
 
+/* Why the server refused a request before the handler could read it. */
+enum http_refusal {
+	HTTP_ACCEPTED,
+	HTTP_BODY_TOO_LARGE,	/* over LIMIT_BODY_BYTES: not read */
+	HTTP_URL_TOO_LONG,	/* over LIMIT_URL_BYTES */
+	HTTP_HEADERS_TOO_LARGE,	/* over LIMIT_HEADER_BYTES or LIMIT_HEADER_COUNT */
+};
+/* A body that grows past LIMIT_BODY_BYTES while being received (chunked),
+ * or that misses the request deadline, cannot be answered: libmicrohttpd
+ * allows no response in the middle of an upload. Such a connection is
+ * closed, the rest unread. */
+
 struct http_request {
 	const char *method;
 	const char *path;	/* raw, still percent-encoded */
 	const char *query;	/* raw, without '?'; "" when absent */
 	const char *body;	/* not NUL-terminated; NULL when empty */
 	size_t body_len;
-	int body_too_large;	/* the body was refused unread */
+	enum http_refusal refusal;	/* not HTTP_ACCEPTED: answer with an error */
 	void *conn;		/* for http_header() */
 };
 
@@ -54,10 +67,16 @@ void http_headers_each(const struct http_request *req,
 /* Adds a response header; silently ignored past HTTP_MAX_HEADERS. */
 void http_set_header(struct http_response *res, const char *name, const char *value);
 
-/* Listens on sa with threads worker threads and serves until http_stop.
- * Returns the server (caller owns it), or NULL with e set. */
+struct http_options {
+	unsigned threads;		/* worker threads */
+	unsigned idle_seconds;		/* close keep-alive connections idle this long */
+	unsigned request_seconds;	/* a body must arrive within this (LIMIT_REQUEST_SECONDS) */
+};
+
+/* Listens on sa as o says and serves until http_stop. Returns the server
+ * (caller owns it), or NULL with e set. */
 struct http_server *http_start(const struct sockaddr *sa, socklen_t salen,
-    unsigned threads, http_handler_fn handler, void *arg, struct err *e);
+    const struct http_options *o, http_handler_fn handler, void *arg, struct err *e);
 
 /* The port actually bound (useful after asking for port 0). */
 unsigned short http_port(const struct http_server *s);

@@ -24,7 +24,10 @@ enum err_code {
 	ERR_INVALID_SIG,	/* signature mismatch or expired */
 	ERR_UNKNOWN_OPERATION,	/* no operation at this method and path */
 	ERR_NOT_IMPLEMENTED,	/* operation of the model rtstage does not serve yet */
-	ERR_TOO_LARGE,		/* request exceeds a limit of src/limits.h */
+	ERR_TOO_LARGE,		/* request body over LIMIT_BODY_BYTES */
+	ERR_URL_TOO_LONG,	/* request target over LIMIT_URL_BYTES */
+	ERR_HEADERS_TOO_LARGE,	/* headers over LIMIT_HEADER_BYTES or _COUNT */
+	ERR_MEDIA_TYPE,		/* a body that is not JSON by its Content-Type */
 	ERR_INTERNAL,		/* our fault: store, memory, crypto */
 	ERR__COUNT
 };
