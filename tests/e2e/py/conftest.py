@@ -26,9 +26,10 @@ atexit.register(shutil.rmtree, SCRATCH, True)
 SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
-def free_port():
+def free_port(host="127.0.0.1"):
+    """A port free on host (0.0.0.0: free on every address, as a wildcard listen needs)."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -37,7 +38,7 @@ class Server:
 
     def __init__(self, data_dir=None, extra_args=(), env=None, listen_host="127.0.0.1"):
         self.data_dir = data_dir or tempfile.mkdtemp(dir=SCRATCH)
-        self.port = free_port()
+        self.port = free_port(listen_host)
         self.url = "http://127.0.0.1:%d" % self.port
         self.listen_host = listen_host
         self.extra_args = list(extra_args)
