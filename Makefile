@@ -5,6 +5,7 @@
 #                   on the normal and the sanitizer build
 #   make gen        regenerate the shape tables from spec/
 #   make bench      throughput and latency against an nginx ceiling (bench/README.md)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make SANITIZE=1 an ASan+UBSan build in build/asan/
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
@@ -24,6 +25,8 @@ SRC := \
 	src/ivs/token.c src/ivs/ops.c \
 	src/config.c src/commands.c
 MAIN := src/main.c
+FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
+	tests/fuzz/fuzz_jwt.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c
 
@@ -46,10 +49,11 @@ ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc -MMD -M
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+REPLAY_BIN := $(FUZZ:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit e2e gen bench deps-build deps-test deps-bench clean
+.PHONY: all run test unit e2e gen bench fuzz deps-build deps-test deps-bench deps-fuzz clean
 
 all: $(BUILD)/rtstage
 
@@ -74,6 +78,33 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDLIBS) -lcmocka
 
+# Fuzz targets, replayed over the committed corpus by any compiler (make test)...
+$(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c $< $(OBJ) $(LDLIBS)
+
+# ...and run for real by libFuzzer (clang): make fuzz [FUZZ_SECONDS=600].
+# New inputs go to build/libfuzzer/new-NAME; a crash input is written as
+# crash-* in the working directory: add it to tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 600
+FUZZ_NAMES := $(FUZZ:tests/fuzz/%.c=%)
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/libfuzzer \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" \
+	    $(OBJ:$(BUILD)/%=build/libfuzzer/%)
+	@for n in $(FUZZ_NAMES); do \
+	    echo "  FUZZ    $$n for $(FUZZ_SECONDS) s"; \
+	    clang -std=c17 -D_GNU_SOURCE -Isrc -O1 -g -fsanitize=fuzzer,address,undefined \
+	        -o build/libfuzzer/$$n tests/fuzz/$$n.c $(OBJ:$(BUILD)/%=build/libfuzzer/%) $(LDLIBS) || exit 1; \
+	    mkdir -p build/libfuzzer/new-$$n; \
+	    build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build/libfuzzer/new-$$n tests/fuzz/corpus/$$n 2>&1 | tail -12 || exit 1; \
+	done
+
+deps-fuzz:
+	@tools/deps.sh fuzz
+
 deps-build:
 	@tools/deps.sh build
 
@@ -87,7 +118,7 @@ run: deps-build
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/rtstage serve
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(REPLAY_BIN)
 
 # Every tier runs twice: on the optimised build and on the ASan+UBSan build.
 test: deps-test

@@ -33,6 +33,17 @@ for BUILD in "$@"; do
 		count "$BUILD unit $(basename "$t")" "${p:-0}" "${f:-0}"
 	done
 
+	for t in "$BUILD"/fuzz/replay_*; do
+		case "$t" in *.d) continue ;; esac
+		name=${t##*/replay_}
+		if "$t" "tests/fuzz/corpus/$name" >"$LOG/fuzz" 2>&1; then
+			count "$BUILD fuzz corpus $name ($(cat "$LOG/fuzz"))" 1 0
+		else
+			cat "$LOG/fuzz"
+			count "$BUILD fuzz corpus $name" 0 1
+		fi
+	done
+
 	export RTSTAGE_BIN="$ROOT/$BUILD/rtstage"
 
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/py >"$LOG/py" 2>&1

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, when they are missing.
 #
-# Usage: tools/deps.sh build|test|bench
+# Usage: tools/deps.sh build|test|bench|fuzz
 # As root it runs apt-get; as another user it names what is missing and
 # fails, so that nothing half-works.
 set -eu
@@ -9,12 +9,14 @@ set -eu
 build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpcre2-dev"
 test="$build libcmocka-dev awscli python3-boto3 python3-pytest nodejs curl"
 bench="$build wrk nginx-light python3-botocore"
+fuzz="$build clang libclang-rt-14-dev"
 
 case "${1:-}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+fuzz) want=$fuzz ;;
+*) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""
