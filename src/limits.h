@@ -31,7 +31,9 @@
 #define LIMIT_URL_BYTES (32 * 1024)
 
 /* Concurrent connections in total. Each costs a few KB in libmicrohttpd;
- * idle ones cost no thread (epoll). */
+ * idle ones cost no thread (epoll). At the limit the server stops
+ * accepting: further connections wait in the kernel's queue until a slot
+ * frees (libmicrohttpd shares the limit among its workers). */
 #define LIMIT_CONNECTIONS 4096
 
 /* Concurrent connections from one client address, so that one client

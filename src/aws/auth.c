@@ -80,17 +80,6 @@ acquire(void)
 	return t;
 }
 
-int
-auth_strict(void)
-{
-	int strict;
-
-	pthread_mutex_lock(&lock);
-	strict = current != NULL;
-	pthread_mutex_unlock(&lock);
-	return strict;
-}
-
 void
 auth_fini(void)
 {

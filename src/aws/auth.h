@@ -19,9 +19,6 @@
  * message names its line. Thread-safe. */
 enum err_code auth_load(const char *path, struct err *e);
 
-/* Is a credentials file in force? */
-int auth_strict(void);
-
 /* Frees the credentials in force. */
 void auth_fini(void);
 

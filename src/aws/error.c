@@ -45,18 +45,6 @@ aws_error_init(void)
 			table[i].status = shapes[k].http_status;
 }
 
-const char *
-aws_error_name(enum err_code code)
-{
-	return table[code].name;
-}
-
-int
-aws_error_status(enum err_code code)
-{
-	return table[code].status;
-}
-
 void
 aws_error_respond(const struct err *e, struct http_response *res)
 {

@@ -303,6 +303,31 @@ type_ok(struct walk *w, const struct shape *s, const json_t *v, const char *path
 
 static void walk(struct walk *w, int shape, const json_t *v, const char *path);
 
+/* Checks element x of container v (at path) against shapes[shape]: its
+ * type, when sub (the element's own path) is given, then its constraints,
+ * which Coral reports at the container as "<what> must satisfy constraint:
+ * [...]". Returns -1 after a type error, 1 after a violation, else 0. */
+static int
+summarize(struct walk *w, const json_t *v, const char *path, int shape, const json_t *x,
+    const char *sub, const char *what)
+{
+	struct buf msg, c;
+	struct sink join = { .emit = join_emit, .joined = &msg };
+	int n;
+
+	if (sub != NULL && (json_is_null(x) || !type_ok(w, &shapes[shape], x, sub)))
+		return w->type_error ? -1 : 0;
+	buf_init(&msg, 0);
+	if ((n = constraints(&shapes[shape], shape, x, &join)) > 0) {
+		buf_init(&c, 0);
+		buf_printf(&c, "%s must satisfy constraint: [%s]", what, buf_cstr(&msg));
+		violation(w, v, path, buf_cstr(&c));
+		buf_free(&c);
+	}
+	buf_free(&msg);
+	return n > 0;
+}
+
 /* Checks the elements (or keys and values) of a list or map: scalar
  * violations are summarised at the container's path as Coral does
  * ("Member must satisfy constraint: [...]"), structures are walked with
@@ -310,11 +335,11 @@ static void walk(struct walk *w, int shape, const json_t *v, const char *path);
 static void
 walk_elements(struct walk *w, const struct shape *s, const json_t *v, const char *path)
 {
-	struct buf sub, msg;
-	struct sink join = { .emit = join_emit, .joined = &msg };
+	struct buf sub;
 	const char *k;
 	json_t *x, *key;
 	size_t i;
+	int r;
 
 	if (s->type == SHAPE_LIST && shapes[s->member].type == SHAPE_STRUCTURE) {
 		json_array_foreach(v, i, x) {
@@ -327,68 +352,34 @@ walk_elements(struct walk *w, const struct shape *s, const json_t *v, const char
 		}
 		return;
 	}
-	buf_init(&msg, 0);
 	if (s->type == SHAPE_LIST) {
 		json_array_foreach(v, i, x) {
 			buf_init(&sub, 0);
 			buf_printf(&sub, "%s.%zu.member", path, i + 1);
-			if (x == NULL || json_is_null(x) ||
-			    !type_ok(w, &shapes[s->member], x, buf_cstr(&sub))) {
-				buf_free(&sub);
-				if (w->type_error)
-					goto out;
-				continue;
-			}
+			r = summarize(w, v, path, s->member, x, buf_cstr(&sub), "Member");
 			buf_free(&sub);
-			buf_reset(&msg);
-			if (constraints(&shapes[s->member], s->member, x, &join) > 0) {
-				struct buf c;
-				buf_init(&c, 0);
-				buf_printf(&c, "Member must satisfy constraint: [%s]", buf_cstr(&msg));
-				violation(w, v, path, buf_cstr(&c));
-				buf_free(&c);
-				break;		/* one summary per list, as Coral */
-			}
+			if (r != 0)
+				return;		/* a type error, or one summary per list, as Coral */
 		}
-		goto out;
+		return;
 	}
 	/* map: keys, then values */
 	json_object_foreach((json_t *)v, k, x) {
-		key = json_string(k);
-		buf_reset(&msg);
-		if (key != NULL && constraints(&shapes[s->key], s->key, key, &join) > 0) {
-			struct buf c;
-			buf_init(&c, 0);
-			buf_printf(&c, "Map keys must satisfy constraint: [%s]", buf_cstr(&msg));
-			violation(w, v, path, buf_cstr(&c));
-			buf_free(&c);
-			json_decref(key);
-			break;
-		}
+		if ((key = json_string(k)) == NULL)
+			continue;
+		r = summarize(w, v, path, s->key, key, NULL, "Map keys");
 		json_decref(key);
+		if (r != 0)
+			break;
 	}
 	json_object_foreach((json_t *)v, k, x) {
 		buf_init(&sub, 0);
 		buf_printf(&sub, "%s.%s", path, k);
-		if (json_is_null(x) || !type_ok(w, &shapes[s->value], x, buf_cstr(&sub))) {
-			buf_free(&sub);
-			if (w->type_error)
-				goto out;
-			continue;
-		}
+		r = summarize(w, v, path, s->value, x, buf_cstr(&sub), "Map value");
 		buf_free(&sub);
-		buf_reset(&msg);
-		if (constraints(&shapes[s->value], s->value, x, &join) > 0) {
-			struct buf c;
-			buf_init(&c, 0);
-			buf_printf(&c, "Map value must satisfy constraint: [%s]", buf_cstr(&msg));
-			violation(w, v, path, buf_cstr(&c));
-			buf_free(&c);
-			break;
-		}
+		if (r != 0)
+			return;
 	}
-out:
-	buf_free(&msg);
 }
 
 static void

@@ -8,7 +8,6 @@ static const char SQL_PUT[] =
     "ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value";
 static const char SQL_DELETE[] = "DELETE FROM tags WHERE resource_arn = ? AND tag_key = ?";
 static const char SQL_DELETE_ALL[] = "DELETE FROM tags WHERE resource_arn = ?";
-static const char SQL_COUNT[] = "SELECT COUNT(*) FROM tags WHERE resource_arn = ?";
 
 enum err_code
 store_tags_each(struct store *s, const char *arn,
@@ -75,17 +74,3 @@ store_tags_delete_all(struct store *s, const char *arn, struct err *e)
 	return store_run(st, e);
 }
 
-enum err_code
-store_tags_count(struct store *s, const char *arn, long long *n, struct err *e)
-{
-	struct store_stmt *st = store_sql(s, SQL_COUNT, e);
-	enum store_step r;
-
-	if (st == NULL)
-		return e->code;
-	store_bind_text(st, 1, arn);
-	if ((r = store_step(st, e)) == STORE_ROW)
-		*n = store_col_int(st, 0);
-	store_reset(st);
-	return r == STORE_ROW ? ERR_OK : e->code;
-}

@@ -23,7 +23,4 @@ enum err_code store_tag_delete(struct store *s, const char *arn, const char *key
 /* Removes every tag of arn. */
 enum err_code store_tags_delete_all(struct store *s, const char *arn, struct err *e);
 
-/* Writes into *n how many tags arn has. */
-enum err_code store_tags_count(struct store *s, const char *arn, long long *n, struct err *e);
-
 #endif

@@ -1,8 +1,8 @@
 /* Percent-decoding. */
 #include "util/pct.h"
 
-static int
-hexdigit(char c)
+int
+pct_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -28,7 +28,7 @@ pct_decode(const char *s, size_t n, char *out, size_t cap)
 		}
 		if (i + 2 >= n)
 			return -1;
-		if ((hi = hexdigit(s[i + 1])) < 0 || (lo = hexdigit(s[i + 2])) < 0 ||
+		if ((hi = pct_hex_value(s[i + 1])) < 0 || (lo = pct_hex_value(s[i + 2])) < 0 ||
 		    (hi == 0 && lo == 0))
 			return -1;
 		out[o++] = (char)(hi << 4 | lo);

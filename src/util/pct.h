@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* The value of hex digit c (either case), or -1. */
+int pct_hex_value(char c);
+
 /* Decodes the n bytes at s into out (cap bytes, NUL-terminated). '+' is
  * kept as is (AWS clients encode spaces as %20). Returns the decoded
  * length, or -1 for a malformed escape, an encoded NUL, or no room. */

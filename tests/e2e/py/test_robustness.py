@@ -175,6 +175,38 @@ def test_connections_per_address():
         srv.stop()
 
 
+def test_connections_in_total():
+    """At 4,096 connections the server stops accepting: one more waits in the
+    kernel's queue, unserved, until a slot frees."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 5000:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    srv = Server().start()
+    socks, extra = [], None
+    try:
+        for i in range(4096):  # about 410 from each of ten addresses: under the per-address limit
+            socks.append(socket.create_connection(("127.0.0.1", srv.port), timeout=10,
+                                                  source_address=("127.0.0.%d" % (20 + i % 10), 0)))
+        time.sleep(1)  # let the workers accept them all
+        extra = socket.create_connection(("127.0.0.1", srv.port), timeout=10, source_address=("127.0.0.40", 0))
+        extra.sendall(request("GET", "/healthz"))
+        extra.settimeout(1.5)
+        with pytest.raises(socket.timeout):
+            extra.recv(1)  # not accepted: no answer while the limit is reached
+        for k in socks[:64]:
+            k.close()
+        del socks[:64]
+        extra.settimeout(10)
+        status, _, body = parse(recv_all(extra))
+        assert (status, body) == (200, {"status": "ready"})
+    finally:
+        for k in socks:
+            k.close()
+        if extra:
+            extra.close()
+        srv.stop()
+
+
 # ---- hostile input ------------------------------------------------------------------------
 
 HOSTILE = [
