@@ -96,7 +96,11 @@ load(struct keyring *k, struct err *e)
 		if (len < 5 || strcmp(d->d_name + len - 4, ".pem") != 0 ||
 		    sscanf(d->d_name, "%lld-", &created) != 1)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", k->dir, d->d_name);
+		if (strlen(k->dir) + 1 + len >= sizeof(path))
+			continue;	/* cannot be named: not one of ours */
+		memcpy(path, k->dir, strlen(k->dir));
+		path[strlen(k->dir)] = '/';
+		memcpy(path + strlen(k->dir) + 1, d->d_name, len + 1);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		k->keys[k->n].pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
