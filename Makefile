@@ -13,6 +13,7 @@ PKGS    := libmicrohttpd jansson sqlite3 libcrypto libpcre2-8
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
+	src/util/jsonpatch.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
@@ -26,9 +27,10 @@ SRC := \
 	src/config.c src/commands.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
-	tests/fuzz/fuzz_jwt.c
+	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
-	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c
+	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
+	tests/unit/test_jsonpatch.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

@@ -1,0 +1,107 @@
+/* JSON Patch: RFC 6902 Appendix A, then copy, atomicity and bad pointers.
+ * A row with want NULL must fail and leave the document as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "util/jsonpatch.h"
+
+struct row {
+	const char *name, *doc, *patch, *want;
+};
+
+static const struct row rows[] = {
+	{ "A.1 add an object member", "{\"foo\":\"bar\"}",
+	  "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\"}]", "{\"baz\":\"qux\",\"foo\":\"bar\"}" },
+	{ "A.2 add an array element", "{\"foo\":[\"bar\",\"baz\"]}",
+	  "[{\"op\":\"add\",\"path\":\"/foo/1\",\"value\":\"qux\"}]", "{\"foo\":[\"bar\",\"qux\",\"baz\"]}" },
+	{ "A.3 remove an object member", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
+	  "[{\"op\":\"remove\",\"path\":\"/baz\"}]", "{\"foo\":\"bar\"}" },
+	{ "A.4 remove an array element", "{\"foo\":[\"bar\",\"qux\",\"baz\"]}",
+	  "[{\"op\":\"remove\",\"path\":\"/foo/1\"}]", "{\"foo\":[\"bar\",\"baz\"]}" },
+	{ "A.5 replace a value", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
+	  "[{\"op\":\"replace\",\"path\":\"/baz\",\"value\":\"boo\"}]", "{\"baz\":\"boo\",\"foo\":\"bar\"}" },
+	{ "A.6 move a value", "{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}}",
+	  "[{\"op\":\"move\",\"from\":\"/foo/waldo\",\"path\":\"/qux/thud\"}]",
+	  "{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fred\"}}" },
+	{ "A.7 move an array element", "{\"foo\":[\"all\",\"grass\",\"cows\",\"eat\"]}",
+	  "[{\"op\":\"move\",\"from\":\"/foo/1\",\"path\":\"/foo/3\"}]",
+	  "{\"foo\":[\"all\",\"cows\",\"eat\",\"grass\"]}" },
+	{ "A.8 test, success", "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}",
+	  "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"qux\"},{\"op\":\"test\",\"path\":\"/foo/1\",\"value\":2}]",
+	  "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}" },
+	{ "A.9 test, error", "{\"baz\":\"qux\"}", "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"bar\"}]", NULL },
+	{ "A.10 add a nested member object", "{\"foo\":\"bar\"}",
+	  "[{\"op\":\"add\",\"path\":\"/child\",\"value\":{\"grandchild\":{}}}]",
+	  "{\"foo\":\"bar\",\"child\":{\"grandchild\":{}}}" },
+	{ "A.11 ignore unrecognised members", "{\"foo\":\"bar\"}",
+	  "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\",\"xyz\":123}]", "{\"foo\":\"bar\",\"baz\":\"qux\"}" },
+	{ "A.12 add to a nonexistent target", "{\"foo\":\"bar\"}",
+	  "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}]", NULL },
+	{ "A.14 ~ escape ordering", "{\"/\":9,\"~1\":10}",
+	  "[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10}]", "{\"/\":9,\"~1\":10}" },
+	{ "A.15 strings are not numbers", "{\"/\":9,\"~1\":10}",
+	  "[{\"op\":\"test\",\"path\":\"/~01\",\"value\":\"10\"}]", NULL },
+	{ "A.16 add an array value", "{\"foo\":[\"bar\"]}",
+	  "[{\"op\":\"add\",\"path\":\"/foo/-\",\"value\":[\"abc\",\"def\"]}]", "{\"foo\":[\"bar\",[\"abc\",\"def\"]]}" },
+	{ "copy", "{\"a\":{\"b\":1}}", "[{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"}]",
+	  "{\"a\":{\"b\":1},\"c\":{\"b\":1}}" },
+	{ "replace the whole document", "{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"\",\"value\":[1]}]", "[1]" },
+	{ "escaped slash", "{\"a/b\":1}", "[{\"op\":\"replace\",\"path\":\"/a~1b\",\"value\":2}]", "{\"a/b\":2}" },
+	{ "all or nothing", "{\"a\":1}",
+	  "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"remove\",\"path\":\"/zz\"}]", NULL },
+	{ "move into itself", "{\"a\":{\"b\":1}}", "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/b/c\"}]", NULL },
+	{ "replace a missing member", "{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b\",\"value\":2}]", NULL },
+	{ "remove past the array end", "{\"a\":[1]}", "[{\"op\":\"remove\",\"path\":\"/a/1\"}]", NULL },
+	{ "leading zero index", "{\"a\":[1,2]}", "[{\"op\":\"remove\",\"path\":\"/a/01\"}]", NULL },
+	{ "pointer without a slash", "{\"a\":1}", "[{\"op\":\"remove\",\"path\":\"a\"}]", NULL },
+	{ "bad escape", "{\"a\":1}", "[{\"op\":\"remove\",\"path\":\"/~2\"}]", NULL },
+	{ "unknown op", "{\"a\":1}", "[{\"op\":\"merge\",\"path\":\"/a\",\"value\":2}]", NULL },
+	{ "value missing", "{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/b\"}]", NULL },
+	{ "not an array", "{\"a\":1}", "{\"op\":\"remove\",\"path\":\"/a\"}", NULL },
+};
+
+static void
+test_rows(void **state)
+{
+	json_t *doc, *before, *patch, *want;
+	struct err e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		doc = json_loads(rows[i].doc, JSON_DECODE_ANY, NULL);
+		patch = json_loads(rows[i].patch, JSON_DECODE_ANY, NULL);
+		assert_non_null(doc);
+		assert_non_null(patch);
+		before = json_deep_copy(doc);
+		e.msg[0] = '\0';
+		enum err_code rc = jsonpatch_apply(&doc, patch, &e);
+		if (rows[i].want == NULL) {
+			if (rc != ERR_VALIDATION || !json_equal(doc, before))
+				fail_msg("%s: should fail and change nothing (rc %d)", rows[i].name, rc);
+			assert_true(strlen(e.msg) > 0);
+		} else {
+			want = json_loads(rows[i].want, JSON_DECODE_ANY, NULL);
+			if (rc != ERR_OK || !json_equal(doc, want))
+				fail_msg("%s: rc %d, %s", rows[i].name, rc, e.msg);
+			json_decref(want);
+		}
+		json_decref(before);
+		json_decref(doc);
+		json_decref(patch);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+	};
+
+	return cmocka_run_group_tests_name("jsonpatch", tests, NULL, NULL);
+}
