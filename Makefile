@@ -87,8 +87,9 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(OBJ)
 	@$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c $< $(OBJ) $(LDLIBS)
 
 # ...and run for real by libFuzzer (clang): make fuzz [FUZZ_SECONDS=600].
-# New inputs go to build/libfuzzer/new-NAME; a crash input is written as
-# crash-* in the working directory: add it to tests/fuzz/corpus/NAME.
+# New inputs go to build/libfuzzer/new-NAME, the log to build/libfuzzer/NAME.log;
+# a crash input is written as crash-* in the working directory and fails the
+# target: add it to tests/fuzz/corpus/NAME as a regression input.
 FUZZ_SECONDS ?= 600
 FUZZ_NAMES := $(FUZZ:tests/fuzz/%.c=%)
 fuzz: deps-fuzz
@@ -101,7 +102,8 @@ fuzz: deps-fuzz
 	        -o build/libfuzzer/$$n tests/fuzz/$$n.c $(OBJ:$(BUILD)/%=build/libfuzzer/%) $(LDLIBS) || exit 1; \
 	    mkdir -p build/libfuzzer/new-$$n; \
 	    build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build/libfuzzer/new-$$n tests/fuzz/corpus/$$n 2>&1 | tail -12 || exit 1; \
+	        build/libfuzzer/new-$$n tests/fuzz/corpus/$$n > build/libfuzzer/$$n.log 2>&1; \
+	    status=$$?; tail -8 build/libfuzzer/$$n.log; [ $$status = 0 ] || exit $$status; \
 	done
 
 deps-fuzz:
