@@ -5,22 +5,26 @@
 #include "ivs/endpoints.h"
 #include "util/jsonw.h"
 
+void
+endpoint_vars(const struct stage_rec *st, struct endpoint_vars *v)
+{
+	unsigned char digest[32];
+
+	v->st = st;
+	ids_sha256(st->arn, strlen(st->arn), digest);
+	ids_hex(digest, 6, v->hex);
+}
+
 int
-endpoint_expand(const char *t, const struct stage_rec *st, char *out, size_t cap)
+endpoint_expand(const char *t, const struct endpoint_vars *v, char *out, size_t cap)
 {
 	static const struct {
 		const char *word;
 		size_t len;
 	} words[] = { { "{hex}", 5 }, { "{id}", 4 }, { "{region}", 8 }, { "{account}", 9 } };
-	unsigned char digest[32];
-	const char *values[4];
-	char hex[13];
+	const char *values[4] = { v->hex, v->st->id, v->st->region, v->st->account };
 	size_t o = 0, n, i;
 
-	values[0] = NULL;	/* {hex} costs a hash: made on first use */
-	values[1] = st->id;
-	values[2] = st->region;
-	values[3] = st->account;
 	while (*t != '\0') {
 		for (i = 0; *t == '{' && i < 4; i++)
 			if (strncmp(t, words[i].word, words[i].len) == 0)
@@ -30,11 +34,6 @@ endpoint_expand(const char *t, const struct stage_rec *st, char *out, size_t cap
 				return -1;
 			out[o++] = *t++;
 			continue;
-		}
-		if (i == 0 && values[0] == NULL) {
-			ids_sha256(st->arn, strlen(st->arn), digest);
-			ids_hex(digest, 6, hex);
-			values[0] = hex;
 		}
 		n = strlen(values[i]);
 		if (o + n >= cap)
@@ -54,12 +53,14 @@ endpoints_write(struct buf *b, const struct config *cfg, const struct stage_rec 
 		[ENDPOINT_EVENTS] = "events", [ENDPOINT_WHIP] = "whip",
 		[ENDPOINT_RTMP] = "rtmp", [ENDPOINT_RTMPS] = "rtmps",
 	};
+	struct endpoint_vars v;
 	char url[2048];
 	int i, n = 0;
 
+	endpoint_vars(st, &v);
 	buf_puts(b, "{");
 	for (i = 0; i < ENDPOINT__COUNT; i++) {
-		if (endpoint_expand(cfg->endpoint[i], st, url, sizeof(url)) != 0)
+		if (endpoint_expand(cfg->endpoint[i], &v, url, sizeof(url)) != 0)
 			continue;
 		buf_printf(b, "%s\"%s\":", n++ ? "," : "", names[i]);
 		jsonw_string(b, url, strlen(url));

@@ -60,6 +60,7 @@ token_make(struct call *c, const struct stage_rec *st, const json_t *conf, struc
 	const json_t *caps = json_object_get(conf, "capabilities");
 	char events[2048], whip[2048], expiry[TIME_ISO8601_LEN];
 	json_t *claims = NULL, *capobj = NULL, *capv = NULL;
+	struct endpoint_vars vars;
 	struct token_rec *r = &t->rec;
 	char *token = NULL;
 	int publish = grants(caps, "PUBLISH"), subscribe = grants(caps, "SUBSCRIBE");
@@ -74,8 +75,9 @@ token_make(struct call *c, const struct stage_rec *st, const json_t *conf, struc
 	snprintf(r->user_id, sizeof(r->user_id), "%s", user ? json_string_value(user) : "");
 	snprintf(r->capabilities, sizeof(r->capabilities), "%s%s%s", publish ? "PUBLISH" : "",
 	    publish && subscribe ? "," : "", subscribe ? "SUBSCRIBE" : "");
-	if (endpoint_expand(c->cfg->endpoint[ENDPOINT_EVENTS], st, events, sizeof(events)) != 0 ||
-	    endpoint_expand(c->cfg->endpoint[ENDPOINT_WHIP], st, whip, sizeof(whip)) != 0)
+	endpoint_vars(st, &vars);
+	if (endpoint_expand(c->cfg->endpoint[ENDPOINT_EVENTS], &vars, events, sizeof(events)) != 0 ||
+	    endpoint_expand(c->cfg->endpoint[ENDPOINT_WHIP], &vars, whip, sizeof(whip)) != 0)
 		return err_set(&c->err, ERR_INTERNAL, "endpoint template too long");
 
 	capobj = json_object();
