@@ -93,26 +93,37 @@ storage_create(struct call *c, const json_t *in, json_t **out)
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
+struct get_job {
+	struct call *c;
+	const char *arn;
+	struct storage_rec r;	/* out */
+	json_t *tags;		/* out: filled */
+};
+
+static enum err_code
+get_tx(struct store *s, void *arg, struct err *e)
+{
+	struct get_job *j = arg;
+
+	if (load(j->c, s, j->arn, &j->r) != ERR_OK)
+		return e->code;
+	return store_tags_get(s, j->r.arn, j->tags, e);
+}
+
 enum err_code
 storage_get(struct call *c, const json_t *in, json_t **out)
 {
-	const char *arn = json_string_value(json_object_get(in, "arn"));
-	struct storage_rec r;
-	struct store *s;
-	json_t *tags = json_object();
+	struct get_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")),
+	    .tags = json_object() };
 
-	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 0, &c->err) != ERR_OK)
-		goto fail;
-	if (load(c, s, arn, &r) != ERR_OK || store_tags_get(s, r.arn, tags, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK) {
-		store_rollback(s);
-		goto fail;
+	if (j.tags == NULL)
+		return err_set(&c->err, ERR_INTERNAL, "out of memory");
+	if (store_read(get_tx, &j, &c->err) != ERR_OK) {
+		json_decref(j.tags);
+		return c->err.code;
 	}
-	*out = json_pack("{s:o}", "storageConfiguration", storage_json(&r, tags));
+	*out = json_pack("{s:o}", "storageConfiguration", storage_json(&j.r, j.tags));
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
-fail:
-	json_decref(tags);
-	return c->err.code;
 }
 
 struct delete_job {
@@ -172,6 +183,16 @@ add_summary(void *arg, const struct storage_rec *r)
 	return paging_add(l->c, &l->p, storage_json(r, tags), r->seq);
 }
 
+static enum err_code
+list_tx(struct store *s, void *arg, struct err *e)
+{
+	struct list *l = arg;
+
+	l->s = s;
+	return store_storage_page(s, l->c->who.account, l->c->who.region, l->p.after,
+	    l->p.want + 1, add_summary, l, e);
+}
+
 enum err_code
 storage_list(struct call *c, const json_t *in, json_t **out)
 {
@@ -179,15 +200,9 @@ storage_list(struct call *c, const json_t *in, json_t **out)
 
 	if (paging_start(c, in, "ListStorageConfigurations", &l.p) != ERR_OK)
 		return c->err.code;
-	if ((l.s = store_thread(&c->err)) == NULL || store_begin(l.s, 0, &c->err) != ERR_OK)
-		goto fail;
-	if (store_storage_page(l.s, c->who.account, c->who.region, l.p.after, l.p.want + 1,
-	    add_summary, &l, &c->err) != ERR_OK || store_commit(l.s, &c->err) != ERR_OK) {
-		store_rollback(l.s);
-		goto fail;
+	if (store_read(list_tx, &l, &c->err) != ERR_OK) {
+		paging_abort(&l.p);
+		return c->err.code;
 	}
 	return paging_finish(c, &l.p, "storageConfigurations", out);
-fail:
-	paging_abort(&l.p);
-	return c->err.code;
 }

@@ -169,25 +169,34 @@ untag_resource(struct call *c, const json_t *in, json_t **out)
 	return change(c, in, remove_keys, out);
 }
 
+struct list_job {
+	struct call *c;
+	const char *arn;
+	json_t *tags;		/* out: filled */
+};
+
+static enum err_code
+list_tx(struct store *s, void *arg, struct err *e)
+{
+	struct list_job *j = arg;
+
+	if (find(j->c, s, j->arn) != ERR_OK)
+		return e->code;
+	return store_tags_get(s, j->arn, j->tags, e);
+}
+
 enum err_code
 list_tags(struct call *c, const json_t *in, json_t **out)
 {
-	const char *arn = json_string_value(json_object_get(in, "resourceArn"));
-	json_t *tags = json_object();
-	struct store *s;
+	struct list_job j = { .c = c, .arn = json_string_value(json_object_get(in, "resourceArn")),
+	    .tags = json_object() };
 
-	if (tags == NULL)
+	if (j.tags == NULL)
 		return err_set(&c->err, ERR_INTERNAL, "out of memory");
-	if ((s = store_thread(&c->err)) == NULL || store_begin(s, 0, &c->err) != ERR_OK)
-		goto fail;
-	if (find(c, s, arn) != ERR_OK || store_tags_get(s, arn, tags, &c->err) != ERR_OK ||
-	    store_commit(s, &c->err) != ERR_OK) {
-		store_rollback(s);
-		goto fail;
+	if (store_read(list_tx, &j, &c->err) != ERR_OK) {
+		json_decref(j.tags);
+		return c->err.code;
 	}
-	*out = json_pack("{s:o}", "tags", tags);
+	*out = json_pack("{s:o}", "tags", j.tags);
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
-fail:
-	json_decref(tags);
-	return c->err.code;
 }

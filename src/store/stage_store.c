@@ -86,28 +86,17 @@ store_stage_insert(struct store *s, const struct stage_rec *r, struct err *e)
 	return store_run(st, e);
 }
 
+static void
+read_stage(struct store_stmt *st, void *out)
+{
+	read_row(st, out);
+}
+
 enum err_code
 store_stage_get(struct store *s, const char *account, const char *region,
     const char *id, struct stage_rec *out, struct err *e)
 {
-	struct store_stmt *st = store_sql(s, SQL_GET, e);
-	enum store_step r;
-
-	if (st == NULL)
-		return e->code;
-	store_bind_text(st, 1, id);
-	store_bind_text(st, 2, account);
-	store_bind_text(st, 3, region);
-	r = store_step(st, e);
-	if (r == STORE_ROW) {
-		read_row(st, out);
-		store_reset(st);
-		return ERR_OK;
-	}
-	if (r == STORE_DONE)
-		return err_set(e, ERR_NOT_FOUND, "Stage not found: no stage with id '%s' "
-		    "in account %s, region %s", id, account, region);
-	return e->code;
+	return store_get_one(s, SQL_GET, id, account, region, read_stage, out, e);
 }
 
 enum err_code

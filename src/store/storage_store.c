@@ -48,25 +48,17 @@ store_storage_insert(struct store *s, const struct storage_rec *r, struct err *e
 	return store_run(st, e);
 }
 
+static void
+read_storage(struct store_stmt *st, void *out)
+{
+	read_row(st, out);
+}
+
 enum err_code
 store_storage_get(struct store *s, const char *account, const char *region,
     const char *id, struct storage_rec *out, struct err *e)
 {
-	struct store_stmt *st = store_sql(s, SQL_GET, e);
-	enum store_step r;
-
-	if (st == NULL)
-		return e->code;
-	store_bind_text(st, 1, id);
-	store_bind_text(st, 2, account);
-	store_bind_text(st, 3, region);
-	if ((r = store_step(st, e)) == STORE_ROW)
-		read_row(st, out);
-	store_reset(st);
-	if (r == STORE_DONE)
-		return err_set(e, ERR_NOT_FOUND, "no storage configuration '%s' in account %s, "
-		    "region %s", id, account, region);
-	return r == STORE_ROW ? ERR_OK : e->code;
+	return store_get_one(s, SQL_GET, id, account, region, read_storage, out, e);
 }
 
 enum err_code

@@ -228,6 +228,27 @@ store_page(struct store *s, const char *sql, const char *account, const char *re
 }
 
 enum err_code
+store_get_one(struct store *s, const char *sql, const char *id, const char *account,
+    const char *region, void (*read)(struct store_stmt *, void *), void *out, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, sql, e);
+	enum store_step r;
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, id);
+	store_bind_text(st, 2, account);
+	store_bind_text(st, 3, region);
+	if ((r = store_step(st, e)) == STORE_ROW)
+		read(st, out);
+	store_reset(st);
+	if (r == STORE_DONE)
+		return err_set(e, ERR_NOT_FOUND, "no resource '%s' in account %s, region %s",
+		    id, account, region);
+	return r == STORE_ROW ? ERR_OK : e->code;
+}
+
+enum err_code
 store_exec(struct store *s, const char *sql, struct err *e)
 {
 	return s->drv->exec(s->db, sql, e);
@@ -388,6 +409,20 @@ store_write(store_job_fn fn, void *arg, struct err *e)
 	pthread_mutex_unlock(&queue_lock);
 	pthread_cond_destroy(&me.wake);
 	return me.rc;
+}
+
+enum err_code
+store_read(store_job_fn job, void *arg, struct err *e)
+{
+	struct store *s = store_thread(e);
+
+	if (s == NULL || store_begin(s, 0, e) != ERR_OK)
+		return e->code;
+	if (job(s, arg, e) != ERR_OK || store_commit(s, e) != ERR_OK) {
+		store_rollback(s);
+		return e->code;
+	}
+	return ERR_OK;
 }
 
 static const char SQL_SECRET_PUT[] =

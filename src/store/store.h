@@ -86,6 +86,13 @@ enum err_code store_page(struct store *s, const char *sql, const char *account,
     const char *region, long long after, int limit,
     enum err_code (*row)(void *arg, struct store_stmt *st), void *arg, struct err *e);
 
+/* Runs sql, whose parameters are (id, account, region), and calls
+ * read(st, out) on its one row. ERR_NOT_FOUND when there is none (the
+ * caller says what was not found). */
+enum err_code store_get_one(struct store *s, const char *sql, const char *id,
+    const char *account, const char *region, void (*read)(struct store_stmt *st, void *out),
+    void *out, struct err *e);
+
 /* Runs one or more SQL statements that return nothing (migrations). */
 enum err_code store_exec(struct store *s, const char *sql, struct err *e);
 
@@ -100,6 +107,11 @@ typedef enum err_code (*store_job_fn)(struct store *s, void *arg, struct err *e)
  * failure undoes only that job). Returns job's error, with nothing of it
  * kept, or the commit's, with nothing of the batch kept. Thread-safe. */
 enum err_code store_write(store_job_fn job, void *arg, struct err *e);
+
+/* Runs job in a read-only transaction on the calling thread's connection,
+ * so that every read it makes sees one snapshot. Returns job's error or
+ * the store's. */
+enum err_code store_read(store_job_fn job, void *arg, struct err *e);
 
 /* Transactions. A request is acknowledged only after store_commit
  * returned ERR_OK. store_rollback is safe to call when none is open. */
