@@ -4,6 +4,7 @@
 
 #include "aws/call.h"
 #include "aws/shapes_gen.h"
+#include "store/store.h"
 
 /* Handlers by operation; NULL where rtstage does not serve it yet. */
 extern const op_fn ivs_ops[OP__COUNT];
@@ -15,6 +16,16 @@ enum err_code ivs_init(const char *data_dir, struct err *e);
 
 /* Releases what ivs_init loaded. */
 void ivs_fini(void);
+
+/* The argument of a job that acts on one resource of the caller. */
+struct arn_job {
+	struct call *c;
+	const char *arn;
+};
+
+/* Runs job with store_write and, once it committed, answers the empty
+ * object that deletes and tag changes return. */
+enum err_code ivs_write_empty(struct call *c, store_job_fn job, void *arg, json_t **out);
 
 /* The page-token key loaded by ivs_init. */
 const unsigned char *ivs_page_key(void);

@@ -40,6 +40,15 @@ ivs_fini(void)
 	keys = NULL;
 }
 
+enum err_code
+ivs_write_empty(struct call *c, store_job_fn job, void *arg, json_t **out)
+{
+	if (store_write(job, arg, &c->err) != ERR_OK)
+		return c->err.code;
+	*out = json_object();
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+}
+
 struct keyring *
 ivs_keys(void)
 {

@@ -254,15 +254,10 @@ stage_update(struct call *c, const json_t *in, json_t **out)
 	return rc;
 }
 
-struct delete_job {
-	struct call *c;
-	const char *arn;
-};
-
 static enum err_code
 delete_tx(struct store *s, void *arg, struct err *e)
 {
-	struct delete_job *j = arg;
+	struct arn_job *j = arg;
 	struct stage_rec st;
 
 	if (load(j->c, s, j->arn, &st) != ERR_OK || quota_release(j->c, s, QUOTA_STAGES) != ERR_OK ||
@@ -274,12 +269,9 @@ delete_tx(struct store *s, void *arg, struct err *e)
 enum err_code
 stage_delete(struct call *c, const json_t *in, json_t **out)
 {
-	struct delete_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
+	struct arn_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
 
-	if (store_write(delete_tx, &j, &c->err) != ERR_OK)
-		return c->err.code;
-	*out = json_object();
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ivs_write_empty(c, delete_tx, &j, out);
 }
 
 /* ListStages writes its page as JSON text: the hottest read there is. */

@@ -126,15 +126,10 @@ storage_get(struct call *c, const json_t *in, json_t **out)
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
-struct delete_job {
-	struct call *c;
-	const char *arn;
-};
-
 static enum err_code
 delete_tx(struct store *s, void *arg, struct err *e)
 {
-	struct delete_job *j = arg;
+	struct arn_job *j = arg;
 	struct storage_rec r;
 	int used = 0;
 
@@ -152,12 +147,9 @@ delete_tx(struct store *s, void *arg, struct err *e)
 enum err_code
 storage_delete(struct call *c, const json_t *in, json_t **out)
 {
-	struct delete_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
+	struct arn_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
 
-	if (store_write(delete_tx, &j, &c->err) != ERR_OK)
-		return c->err.code;
-	*out = json_object();
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ivs_write_empty(c, delete_tx, &j, out);
 }
 
 struct list {

@@ -104,10 +104,7 @@ change(struct call *c, const json_t *in, apply_fn apply, json_t **out)
 {
 	struct change_job j = { c, in, apply };
 
-	if (store_write(change_tx, &j, &c->err) != ERR_OK)
-		return c->err.code;
-	*out = json_object();
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	return ivs_write_empty(c, change_tx, &j, out);
 }
 
 static enum err_code
