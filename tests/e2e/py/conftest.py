@@ -6,12 +6,16 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import atexit
 import shutil
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import pytest
 from botocore.config import Config
 
@@ -109,6 +113,32 @@ def cli(server, *args, region="us-east-1", key="AKIDEXAMPLE", secret="secret"):
     if p.returncode == 0:
         return 0, json.loads(p.stdout) if p.stdout.strip() else {}
     return p.returncode, p.stderr
+
+
+def error_of(excinfo):
+    """(code, message, HTTP status) of the ClientError pytest.raises caught."""
+    e = excinfo.value.response
+    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def signed_request(server, method, path, body=b"", headers=None, key="AKIDEXAMPLE", secret="secret",
+                   region="us-east-1", sign=True, mutate=None):
+    """A raw HTTP request, signed by botocore's own SigV4 signer unless sign is False;
+    mutate(headers, body) may alter it after signing. Returns (status, headers, JSON body)."""
+    req = botocore.awsrequest.AWSRequest(method=method, url=server.url + path, data=body,
+                                         headers=dict(headers or {"Content-Type": "application/json"}))
+    if sign:
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "ivs", region).add_auth(req)
+    prepared = req.prepare()
+    h, data = dict(prepared.headers), prepared.body
+    if mutate:
+        h, data = mutate(h, data)
+    r = urllib.request.Request(prepared.url, data=data or None, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(r, timeout=10) as resp:
+            return resp.status, dict(resp.headers), json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
 
 
 os.environ.setdefault("AWS_DATA_PATH", MODELS)

@@ -1,22 +1,17 @@
 """Strict mode: SigV4 verified as AWS does, accounts, regions, permissions."""
 import datetime
-import json
 import os
 import signal
 import subprocess
 import time
 import types
-import urllib.error
-import urllib.request
 from unittest import mock
 
 import botocore.auth
-import botocore.awsrequest
-import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BIN, SCRATCH, Server, cli, client
+from conftest import BIN, SCRATCH, Server, cli, client, error_of, signed_request
 
 CREDS = """# rtstage credentials
 [ops]
@@ -62,27 +57,10 @@ def strict():
     assert s.stop() == 0
 
 
-def code(excinfo):
-    r = excinfo.value.response
-    return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"]
-
-
 def raw(server, body, sign_with=OPS, mutate=None, headers=None, region="us-east-1"):
-    """A ListStages-style request signed by botocore's SigV4 signer, then optionally altered."""
-    req = botocore.awsrequest.AWSRequest(method="POST", url=server.url + "/ListStages", data=body,
-                                         headers=dict(headers or {"Content-Type": "application/json"}))
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(sign_with["key"], sign_with["secret"]),
-                            "ivs", region).add_auth(req)
-    p = req.prepare()
-    h, data = dict(p.headers), p.body
-    if mutate:
-        h, data = mutate(h, data)
-    r = urllib.request.Request(p.url, data=data, method="POST", headers=h)
-    try:
-        with urllib.request.urlopen(r, timeout=10) as resp:
-            return resp.status, dict(resp.headers), json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
+    """A ListStages request signed by botocore's SigV4 signer, then optionally altered."""
+    return signed_request(server, "POST", "/ListStages", body, headers, key=sign_with["key"],
+                          secret=sign_with["secret"], region=region, mutate=mutate)
 
 
 def test_every_operation_with_a_valid_key(strict):
@@ -126,7 +104,7 @@ def test_the_cli_in_strict_mode(strict):
 def test_bad_keys(strict, who, want):
     with pytest.raises(ClientError) as ei:
         client(strict, **who).list_stages()
-    c, status, msg = code(ei)
+    c, msg, status = error_of(ei)
     assert (c, status) == (want, 403), msg
 
 
@@ -161,7 +139,7 @@ def test_a_client_with_a_skewed_clock(strict, minutes, words):
     with shifted_signers():
         with pytest.raises(ClientError) as ei:
             client(strict, **OPS).list_stages()
-        c, status, msg = code(ei)
+        c, msg, status = error_of(ei)
         assert (c, status) == ("InvalidSignatureException", 403) and words in msg, msg
         _Shifted.offset = datetime.timedelta(minutes=minutes // 2)  # within 5 minutes: fine
         assert "stages" in client(strict, **OPS).list_stages()
@@ -212,10 +190,10 @@ def test_session_tokens(strict):
     for bad in (None, "another-token"):
         with pytest.raises(ClientError) as ei:
             client(strict, key="ASIATEMP000000000001", secret="temp-secret", token=bad).list_stages()
-        assert code(ei)[:2] == ("UnrecognizedClientException", 403)
+        assert error_of(ei)[0::2] == ("UnrecognizedClientException", 403)
     with pytest.raises(ClientError) as ei:  # a key without a session token takes none
         client(strict, token="x", **OPS).list_stages()
-    assert code(ei)[0] == "UnrecognizedClientException"
+    assert error_of(ei)[0] == "UnrecognizedClientException"
 
 
 def test_read_only_key(strict):
@@ -232,7 +210,7 @@ def test_read_only_key(strict):
                          ("CreateParticipantToken", lambda: reader.create_participant_token(stageArn=arn))):
         with pytest.raises(ClientError) as ei:
             call()
-        c, status, msg = code(ei)
+        c, msg, status = error_of(ei)
         assert (c, status) == ("AccessDeniedException", 403)
         assert msg.startswith("User: arn:aws:iam::111122223333:user/reader is not authorized to perform: "
                               "ivs:%s on resource: " % action), msg
@@ -253,7 +231,7 @@ def test_accounts_and_regions(strict):
                      lambda: c.list_tags_for_resource(resourceArn=arn)):
             with pytest.raises(ClientError) as ei:
                 call()
-            assert code(ei)[:2] == ("ResourceNotFoundException", 404)
+            assert error_of(ei)[0::2] == ("ResourceNotFoundException", 404)
     assert theirs not in [s["arn"] for s in ops.list_stages(maxResults=100)["stages"]]
     assert [s["arn"] for s in other.list_stages()["stages"]] == [theirs]
     assert far not in [s["arn"] for s in ops.list_stages(maxResults=100)["stages"]]
@@ -281,7 +259,7 @@ def test_reload_on_sighup(strict):
     time.sleep(0.3)
     with pytest.raises(ClientError) as ei:
         client(strict, **late).list_stages()
-    assert code(ei)[0] == "UnrecognizedClientException"
+    assert error_of(ei)[0] == "UnrecognizedClientException"
 
 
 @pytest.mark.parametrize("text,words", [

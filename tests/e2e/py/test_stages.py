@@ -2,16 +2,11 @@
 import json
 import signal
 import subprocess
-import urllib.error
-import urllib.request
 
-import botocore.auth
-import botocore.awsrequest
-import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, BIN, Server, cli, client
+from conftest import ACCOUNT, BIN, Server, cli, client, error_of, signed_request
 
 DEFAULT_REC = {
     "storageConfigurationArn": "",
@@ -49,28 +44,6 @@ def STORAGE_ARN(ivs):
 @pytest.fixture(scope="module")
 def FULL_REC(STORAGE_ARN):
     return full_rec(STORAGE_ARN)
-
-
-def error_of(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def raw(server, method, path, body=b"", headers=None, sign=True, region="us-east-1"):
-    """A raw HTTP request, signed by botocore's own SigV4 signer unless sign is False."""
-    req = botocore.awsrequest.AWSRequest(method=method, url=server.url + path, data=body,
-                                         headers=dict(headers or {"Content-Type": "application/json"}))
-    if sign:
-        creds = botocore.credentials.Credentials("AKIDEXAMPLE", "secret")
-        botocore.auth.SigV4Auth(creds, "ivs", region).add_auth(req)
-    prepared = req.prepare()
-    r = urllib.request.Request(prepared.url, data=prepared.body or None, method=method,
-                               headers=dict(prepared.headers))
-    try:
-        with urllib.request.urlopen(r, timeout=10) as resp:
-            return resp.status, dict(resp.headers), json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
 
 
 # ---- the AWS CLI reference examples -------------------------------------------------
@@ -296,7 +269,7 @@ def test_failed_validation_changes_nothing(ivs, raw_ivs):
 # ---- protocol details ----------------------------------------------------------------
 
 def test_error_wire_form(server):
-    status, headers, body = raw(server, "POST", "/GetStage", json.dumps({"arn": GOOD_ARN}).encode())
+    status, headers, body = signed_request(server, "POST", "/GetStage", json.dumps({"arn": GOOD_ARN}).encode())
     assert status == 404
     assert headers["x-amzn-ErrorType"] == "ResourceNotFoundException"
     assert len(headers["x-amzn-RequestId"]) == 36
@@ -310,22 +283,22 @@ def test_request_id_on_success(ivs):
 
 def test_malformed_json_is_serialization_exception(server):
     for body in (b"{", b"{\"name\": }", b"[1,2]", b"\"x\"", b"{\"name\":\"a\\u0000b\"}"):
-        status, headers, out = raw(server, "POST", "/CreateStage", body)
+        status, headers, out = signed_request(server, "POST", "/CreateStage", body)
         assert status == 400, body
         assert headers["x-amzn-ErrorType"] == "SerializationException", body
         assert out["message"]
 
 
 def test_wrong_json_type_is_serialization_exception(server):
-    status, headers, out = raw(server, "POST", "/ListStages", b'{"maxResults": "ten"}')
+    status, headers, out = signed_request(server, "POST", "/ListStages", b'{"maxResults": "ten"}')
     assert (status, headers["x-amzn-ErrorType"]) == (400, "SerializationException")
     assert "maxResults" in out["message"]
 
 
 def test_authentication_header_errors(server):
-    status, headers, out = raw(server, "POST", "/ListStages", b"{}", sign=False)
+    status, headers, out = signed_request(server, "POST", "/ListStages", b"{}", sign=False)
     assert (status, headers["x-amzn-ErrorType"]) == (403, "MissingAuthenticationTokenException")
-    status, headers, out = raw(server, "POST", "/ListStages", b"{}", sign=False,
+    status, headers, out = signed_request(server, "POST", "/ListStages", b"{}", sign=False,
                                headers={"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ivs/aws4_request",
                                         "X-Amz-Date": "20260101T000000Z"})
     assert (status, headers["x-amzn-ErrorType"]) == (403, "IncompleteSignatureException")
@@ -333,9 +306,9 @@ def test_authentication_header_errors(server):
 
 
 def test_unknown_operation(server):
-    status, headers, out = raw(server, "POST", "/DoesNotExist", b"{}")
+    status, headers, out = signed_request(server, "POST", "/DoesNotExist", b"{}")
     assert (status, headers["x-amzn-ErrorType"]) == (404, "UnknownOperationException")
-    status, headers, out = raw(server, "GET", "/CreateStage")
+    status, headers, out = signed_request(server, "GET", "/CreateStage")
     assert (status, headers["x-amzn-ErrorType"]) == (404, "UnknownOperationException")
 
 

@@ -4,14 +4,9 @@ import concurrent.futures
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, cli, client
+from conftest import Server, cli, client, error_of
 
 ACCT = "222233334444"  # this module's own account (a 12-digit key is its account)
-
-
-def err(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +72,7 @@ def test_fifty_tag_limit_is_atomic(c):
     assert len(c.list_tags_for_resource(resourceArn=arn)["tags"]) == 50
     with pytest.raises(ClientError) as ei:
         c.tag_resource(resourceArn=arn, tags={"k01": "changed", "n6": "6"})
-    code, msg, status = err(ei)
+    code, msg, status = error_of(ei)
     assert (code, status) == ("ValidationException", 400) and "50" in msg
     tags = c.list_tags_for_resource(resourceArn=arn)["tags"]
     assert len(tags) == 50 and tags["k01"] == "v" and tags["k00"] == "replaced"
@@ -95,7 +90,7 @@ def test_bad_tags_change_nothing(c, rc, tags, words):
     arn = new_stage(c, tags={"keep": "me"})
     with pytest.raises(ClientError) as ei:
         rc.tag_resource(resourceArn=arn, tags=tags)
-    code, msg, status = err(ei)
+    code, msg, status = error_of(ei)
     assert (code, status) == ("ValidationException", 400) and words in msg, msg
     assert c.list_tags_for_resource(resourceArn=arn)["tags"] == {"keep": "me"}
 
@@ -106,11 +101,11 @@ def test_untag_rules(c, rc):
                         ([""], "at 'tagKeys'")):
         with pytest.raises(ClientError) as ei:
             rc.untag_resource(resourceArn=arn, tagKeys=keys)
-        code, msg, _ = err(ei)
+        code, msg, _ = error_of(ei)
         assert code == "ValidationException" and words in msg, msg
     with pytest.raises(ClientError) as ei:
         rc.untag_resource(resourceArn=arn)
-    assert "Value null at 'tagKeys'" in err(ei)[1]
+    assert "Value null at 'tagKeys'" in error_of(ei)[1]
     assert c.list_tags_for_resource(resourceArn=arn)["tags"] == {"a": "1"}
 
 
@@ -128,21 +123,21 @@ def test_unknown_foreign_and_malformed_arns(server, c, rc, storage):
                      lambda: who.list_tags_for_resource(resourceArn=arn)):
             with pytest.raises(ClientError) as ei:
                 call()
-            assert err(ei)[0::2] == ("ResourceNotFoundException", 404), arn
+            assert error_of(ei)[0::2] == ("ResourceNotFoundException", 404), arn
     for bad in ("not-an-arn", "arn:aws:ivs:us-east-1:%s:stage" % ACCT, "arn:aws:s3:::bucket/x"):
         with pytest.raises(ClientError) as ei:
             rc.list_tags_for_resource(resourceArn=bad)
-        code, msg, status = err(ei)
+        code, msg, status = error_of(ei)
         assert (code, status) == ("ValidationException", 400) and "resourceArn" in msg
 
 
 def test_reserved_tags_on_create(c, rc):
     with pytest.raises(ClientError) as ei:
         rc.create_stage(tags={"aws:cloudformation:stack": "x"})
-    assert err(ei)[0] == "ValidationException"
+    assert error_of(ei)[0] == "ValidationException"
     with pytest.raises(ClientError) as ei:
         rc.create_storage_configuration(s3={"bucketName": "abc"}, tags={"aws:x": "y"})
-    assert err(ei)[0] == "ValidationException"
+    assert error_of(ei)[0] == "ValidationException"
 
 
 # ---- storage configurations ----------------------------------------------------------
@@ -161,7 +156,7 @@ def test_storage_configuration_lifecycle(c):
                  lambda: c.list_tags_for_resource(resourceArn=sc["arn"])):
         with pytest.raises(ClientError) as ei:
             call()
-        assert err(ei)[0::2] == ("ResourceNotFoundException", 404)
+        assert error_of(ei)[0::2] == ("ResourceNotFoundException", 404)
 
 
 @pytest.mark.parametrize("params,member,words", [
@@ -176,7 +171,7 @@ def test_storage_configuration_lifecycle(c):
 def test_storage_configuration_validation(rc, params, member, words):
     with pytest.raises(ClientError) as ei:
         rc.create_storage_configuration(**params)
-    code, msg, status = err(ei)
+    code, msg, status = error_of(ei)
     assert (code, status) == ("ValidationException", 400)
     assert "at '%s'" % member in msg and words in msg, msg
 
@@ -189,7 +184,7 @@ def test_storage_get_delete_list_validation(rc):
                          (lambda: rc.list_storage_configurations(nextToken="bogus"), "nextToken")):
         with pytest.raises(ClientError) as ei:
             call()
-        code, msg, _ = err(ei)
+        code, msg, _ = error_of(ei)
         assert code == "ValidationException" and member in msg, msg
 
 
@@ -213,7 +208,7 @@ def test_storage_list_paging():
         stage_token = c.list_stages(maxResults=1)["nextToken"]
         with pytest.raises(ClientError) as ei:  # a stage list token is no storage list token
             c.list_storage_configurations(nextToken=stage_token)
-        assert err(ei)[0] == "ValidationException"
+        assert error_of(ei)[0] == "ValidationException"
     finally:
         s.stop()
 
@@ -250,11 +245,11 @@ def test_storage_reference_must_exist(server, c, rc, storage):
         rec = {"storageConfigurationArn": ref}
         with pytest.raises(ClientError) as ei:
             c.create_stage(autoParticipantRecordingConfiguration=rec)
-        code, msg, status = err(ei)
+        code, msg, status = error_of(ei)
         assert (code, status) == ("ValidationException", 400) and ref in msg
         with pytest.raises(ClientError) as ei:
             c.update_stage(arn=arn, name="changed", autoParticipantRecordingConfiguration=rec)
-        assert err(ei)[0] == "ValidationException"
+        assert error_of(ei)[0] == "ValidationException"
     assert c.get_stage(arn=arn)["stage"]["name"] == ""  # the failed update changed nothing
 
 
@@ -266,7 +261,7 @@ def test_delete_storage_in_use_is_a_conflict(c):
     for _ in range(2):
         with pytest.raises(ClientError) as ei:
             c.delete_storage_configuration(arn=sc)
-        code, msg, status = err(ei)
+        code, msg, status = error_of(ei)
         assert (code, status) == ("ConflictException", 409) and sc in msg
         assert c.get_storage_configuration(arn=sc)["storageConfiguration"]["arn"] == sc
         c.update_stage(arn=a, autoParticipantRecordingConfiguration={"storageConfigurationArn": ""})
@@ -284,7 +279,7 @@ def test_quotas_with_lowered_limits():
         stages = [new_stage(c) for _ in range(3)]
         with pytest.raises(ClientError) as ei:
             c.create_stage(name="fourth")
-        code, msg, status = err(ei)
+        code, msg, status = error_of(ei)
         assert (code, status) == ("ServiceQuotaExceededException", 402)
         assert "Stages" in msg and "3" in msg
         assert len(c.list_stages()["stages"]) == 3
@@ -296,7 +291,7 @@ def test_quotas_with_lowered_limits():
             c.create_storage_configuration(s3={"bucketName": "quota"})
         with pytest.raises(ClientError) as ei:
             c.create_storage_configuration(s3={"bucketName": "quota"})
-        code, msg, status = err(ei)
+        code, msg, status = error_of(ei)
         assert (code, status) == ("ServiceQuotaExceededException", 402) and "Storage configurations" in msg
     finally:
         s.stop()
@@ -329,6 +324,6 @@ def test_quota_survives_restart():
         s.restart()
         with pytest.raises(ClientError) as ei:
             client(s).create_stage()
-        assert err(ei)[0] == "ServiceQuotaExceededException"
+        assert error_of(ei)[0] == "ServiceQuotaExceededException"
     finally:
         s.stop()
