@@ -1,12 +1,15 @@
-/* Offline commands on a data directory.
+/* Offline commands on a server's data.
  *
- *   rtstage keys rotate [--data-dir DIR]
+ *   rtstage keys rotate [--data-dir DIR] [--db URL]
  *       makes a new token signing key; a running server picks it up, and
  *       older keys stay published until their tokens have expired.
- *   rtstage token inspect TOKEN [--data-dir DIR]
- *       decodes TOKEN, verifies it against DIR's keys, looks up its record,
- *       prints the claims and whether it is valid, expired or revoked.
- *       Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
+ *   rtstage token inspect TOKEN [--data-dir DIR] [--db URL]
+ *       decodes TOKEN, verifies it against the server's keys, looks up its
+ *       record, prints the claims and whether it is valid, expired or
+ *       revoked. Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
+ *
+ * The keys are files under DIR with SQLite, rows of the database with
+ * PostgreSQL; --db (or RTSTAGE_DB) names the database as for serve.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,28 +19,49 @@
 #include "commands.h"
 #include "crypto/jwt.h"
 #include "crypto/keys.h"
+#include "store/key_table.h"
 #include "store/store.h"
 #include "store/token_store.h"
 #include "util/timefmt.h"
 
-/* Reads [--data-dir DIR] (default $RTSTAGE_DATA_DIR or ./data); the one
- * positional word, if want_word, into *word. Returns 0 or -1. */
-static int
-args(int argc, char **argv, const char **dir, int want_word, const char **word)
+struct where {
+	const char *dir;
+	char db[4200];
+};
+
+static const char *
+env_or(const char *name, const char *dflt)
 {
+	const char *v = getenv(name);
+
+	return v && *v ? v : dflt;
+}
+
+/* Reads [--data-dir DIR] [--db URL] (defaults: $RTSTAGE_DATA_DIR or ./data,
+ * $RTSTAGE_DB or DIR's SQLite database); the one positional word, if
+ * want_word, into *word. Returns 0 or -1. */
+static int
+args(int argc, char **argv, struct where *w, int want_word, const char **word)
+{
+	const char *db = env_or("RTSTAGE_DB", NULL);
 	int i;
 
-	*dir = getenv("RTSTAGE_DATA_DIR") && *getenv("RTSTAGE_DATA_DIR") ?
-	    getenv("RTSTAGE_DATA_DIR") : "./data";
+	w->dir = env_or("RTSTAGE_DATA_DIR", "./data");
 	*word = NULL;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
-			*dir = argv[++i];
+			w->dir = argv[++i];
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			db = argv[++i];
 		else if (want_word && *word == NULL && argv[i][0] != '-')
 			*word = argv[i];
 		else
 			return -1;
 	}
+	if (db)
+		snprintf(w->db, sizeof(w->db), "%s", db);
+	else
+		snprintf(w->db, sizeof(w->db), "sqlite:%s/rtstage.db", w->dir);
 	return want_word && *word == NULL ? -1 : 0;
 }
 
@@ -45,37 +69,41 @@ int
 cmd_keys_rotate(int argc, char **argv)
 {
 	char kid[KEYS_KID_LEN + 1];
-	const char *dir, *none;
+	struct key_files files;
+	struct key_store ks;
+	struct where w;
+	const char *none;
 	struct err e;
+	int rc = 2;
 
-	if (args(argc, argv, &dir, 0, &none) != 0) {
-		fprintf(stderr, "usage: rtstage keys rotate [--data-dir DIR]\n");
+	if (args(argc, argv, &w, 0, &none) != 0) {
+		fprintf(stderr, "usage: rtstage keys rotate [--data-dir DIR] [--db URL]\n");
 		return 2;
 	}
-	if (keys_rotate(dir, kid, &e) != ERR_OK) {
+	if (store_init(w.db, &e) == ERR_OK && key_store_for(w.dir, 1, &files, &ks, &e) == ERR_OK &&
+	    keys_rotate(&ks, kid, &e) == ERR_OK) {
+		printf("new signing key %s in %s; older keys stay published for %d days\n",
+		    kid, ks.where, KEYS_RETAIN_SECONDS / 86400);
+		rc = 0;
+	} else {
 		fprintf(stderr, "rtstage: %s\n", e.msg);
-		return 2;
 	}
-	printf("new signing key %s in %s/keys; older keys stay published for %d days\n",
-	    kid, dir, KEYS_RETAIN_SECONDS / 86400);
-	return 0;
+	store_fini();
+	return rc;
 }
 
 /* Prints what the store knows of participant id; sets *revoked. */
 static void
-print_record(const char *dir, const char *id, int *revoked)
+print_record(const char *id, int *revoked)
 {
-	char url[4200], when[TIME_ISO8601_LEN];
+	char when[TIME_ISO8601_LEN];
 	struct token_rec r;
 	struct store *s;
 	struct err e;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(url, sizeof(url), "sqlite:%s/rtstage.db", dir);
-	if (store_init(url, &e) != ERR_OK || (s = store_thread(&e)) == NULL ||
-	    store_token_get(s, id, &r, &e) != ERR_OK) {
+	if ((s = store_thread(&e)) == NULL || store_token_get(s, id, &r, &e) != ERR_OK) {
 		printf("record:    none (%s)\n", e.msg);
-		store_fini();
 		return;
 	}
 	time_iso8601((time_t)r.issued_at, when);
@@ -84,27 +112,31 @@ print_record(const char *dir, const char *id, int *revoked)
 	printf("revoked:   %s\n", r.revoked ? "yes" : "no");
 	*revoked = r.revoked;
 	free(r.attributes);
-	store_fini();
 }
 
 int
 cmd_token_inspect(int argc, char **argv)
 {
-	const char *dir, *token, *id;
+	const char *token, *id;
 	json_t *header = NULL, *claims = NULL, *exp;
-	struct keyring *k;
+	struct key_files files;
+	struct key_store ks;
+	struct keyring *k = NULL;
+	struct where w;
 	enum jwt_check check;
 	char when[TIME_ISO8601_LEN], *text;
 	long long now = (long long)time(NULL), left;
 	int revoked = 0, expired = 0, has_exp;
 	struct err e;
 
-	if (args(argc, argv, &dir, 1, &token) != 0) {
-		fprintf(stderr, "usage: rtstage token inspect TOKEN [--data-dir DIR]\n");
+	if (args(argc, argv, &w, 1, &token) != 0) {
+		fprintf(stderr, "usage: rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n");
 		return 2;
 	}
-	if ((k = keys_open(dir, 0, &e)) == NULL) {
+	if (store_init(w.db, &e) != ERR_OK || key_store_for(w.dir, 0, &files, &ks, &e) != ERR_OK ||
+	    (k = keys_open(&ks, 0, &e)) == NULL) {
 		fprintf(stderr, "rtstage: %s\n", e.msg);
+		store_fini();
 		return 2;
 	}
 	check = jwt_verify(k, token, &header, &claims);
@@ -126,7 +158,8 @@ cmd_token_inspect(int argc, char **argv)
 		    (expired ? -left : left) / 60, expired ? " ago" : "");
 	}
 	if ((id = json_string_value(json_object_get(claims, "jti"))) != NULL)
-		print_record(dir, id, &revoked);
+		print_record(id, &revoked);
+	store_fini();
 	json_decref(header);
 	json_decref(claims);
 	if (check == JWT_VALID && !expired && !revoked && has_exp) {

@@ -32,7 +32,8 @@ static const struct option options[] = {
 	TEXT("--data-dir", "RTSTAGE_DATA_DIR", "./data", data_dir,
 	    "directory for the database and keys (created if missing)"),
 	TEXT("--db", "RTSTAGE_DB", NULL, db_url,
-	    "database URL, sqlite:PATH (default: DATA_DIR/rtstage.db)"),
+	    "database URL: sqlite:PATH (default: DATA_DIR/rtstage.db), or postgres://... "
+	    "(libpq URL; several nodes may share it)"),
 	TEXT("--default-account", "RTSTAGE_DEFAULT_ACCOUNT", "123456789012", default_account,
 	    "account of access keys that are not 12 digits (protected mode)"),
 	TEXT("--credentials", "RTSTAGE_CREDENTIALS", NULL, credentials,

@@ -63,4 +63,19 @@
 /* SQLite busy wait, milliseconds: writers queue behind one another. */
 #define LIMIT_STORE_BUSY_MS 5000
 
+/* PostgreSQL: the longest any one statement (a lock wait included) may
+ * take, milliseconds. A request fails with InternalServerException rather
+ * than hang when the database stalls. Migrations are exempt. */
+#define LIMIT_PG_STATEMENT_MS 5000
+
+/* PostgreSQL: seconds to establish a connection, and the TCP timeout after
+ * which a silent peer counts as gone (milliseconds). */
+#define LIMIT_PG_CONNECT_SECONDS 3
+#define LIMIT_PG_TCP_TIMEOUT_MS 6000
+
+/* PostgreSQL: while the database is unreachable, connection attempts are
+ * made at most this often (milliseconds); requests in between fail at
+ * once instead of each waiting for a connect to time out. */
+#define LIMIT_PG_RETRY_MS 500
+
 #endif

@@ -36,8 +36,10 @@ usage(FILE *f)
 	fprintf(f, "rtstage %s: the Amazon IVS Real-Time control plane, self-hosted.\n\n"
 	    "Usage:\n"
 	    "  rtstage serve [options]                        serve the ivs-realtime API\n"
-	    "  rtstage keys rotate [--data-dir DIR]           make a new token signing key\n"
-	    "  rtstage token inspect TOKEN [--data-dir DIR]   decode and verify a participant token\n"
+	    "  rtstage keys rotate [--data-dir DIR] [--db URL]\n"
+	    "                                                 make a new token signing key\n"
+	    "  rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n"
+	    "                                                 decode and verify a participant token\n"
 	    "  rtstage --help                                 this text\n"
 	    "  rtstage --version                              the version\n\n", RTSTAGE_VERSION);
 	config_usage(f);
@@ -53,13 +55,31 @@ plain(struct http_response *res, char *body)
 	res->body_len = body ? strlen(body) : 0;
 }
 
+/* Readiness: 200 when the database answers, else 503 with the reason (a
+ * load balancer takes the node out of service until it answers again). */
+static void
+health(struct http_response *res)
+{
+	struct err e = { ERR_OK, "" };
+	json_t *doc;
+
+	if (store_ping(&e) == ERR_OK) {
+		plain(res, strdup("{\"status\":\"ready\"}"));
+		return;
+	}
+	doc = json_pack("{s:s, s:s}", "status", "unavailable", "reason", e.msg);
+	plain(res, doc ? json_dumps(doc, JSON_COMPACT) : NULL);
+	json_decref(doc);
+	res->status = 503;
+}
+
 /* Routes the few non-AWS paths (no authentication); everything else is
  * the AWS API. */
 static void
 handle(const struct http_request *req, struct http_response *res, void *arg)
 {
 	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/healthz") == 0)
-		plain(res, strdup("{\"status\":\"ready\"}"));
+		health(res);
 	else if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/.well-known/jwks.json") == 0)
 		plain(res, keys_jwks(ivs_keys()));
 	else

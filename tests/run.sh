@@ -2,8 +2,10 @@
 # Runs every test tier against each build directory named (default: build)
 # and ends with the one summary line "N passed, M failed".
 #   unit  cmocka binaries (build/tests/*)
+#   fuzz  each libFuzzer target's corpus, replayed
 #   e2e   pytest (boto3, AWS CLI) and node --test (AWS SDK for JavaScript)
-#         against real build/rtstage processes
+#         against real build/rtstage processes, once on SQLite and once on
+#         a private PostgreSQL cluster (tests/pg.sh)
 set -u
 [ $# -gt 0 ] || set -- build
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,33 @@ count() {	# count TIER PASSED FAILED
 	fail=$((fail + $3))
 	echo "== $1: $2 passed, $3 failed"
 }
+
+e2e() {	# e2e BUILD BACKEND: both end-to-end suites against one back-end
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/py >"$LOG/py" 2>&1
+	cat "$LOG/py"
+	p=$(grep -Eo '[0-9]+ passed' "$LOG/py" | tail -1 | grep -Eo '[0-9]+')
+	f=$(grep -Eo '[0-9]+ (failed|error)' "$LOG/py" | awk '{s+=$1} END {print s+0}')
+	[ -z "$p" ] && [ "$f" = 0 ] && f=1	# pytest did not run
+	count "$1 e2e python (boto3, aws cli) on $2" "${p:-0}" "$f"
+
+	node --test --test-reporter=tap tests/e2e/js/ >"$LOG/js" 2>&1
+	grep -E '^(not ok|# (pass|fail))' "$LOG/js" || true
+	if grep -q '^not ok' "$LOG/js"; then cat "$LOG/js"; fi
+	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$LOG/js")
+	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$LOG/js")
+	[ -z "$p" ] && [ -z "$f" ] && f=1
+	count "$1 e2e javascript (aws-sdk v3) on $2" "${p:-0}" "${f:-0}"
+}
+
+# A private PostgreSQL cluster for the second run of the end-to-end suites,
+# removed on exit. Without one, that run counts as a failure.
+PG_DIR=$(mktemp -d)
+PG_URL=$(tests/pg.sh init "$PG_DIR" 2>"$LOG/pg.err") || {
+	cat "$LOG/pg.err"
+	PG_URL=""
+	count "postgresql cluster" 0 1
+}
+trap 'tests/pg.sh remove "$PG_DIR" >/dev/null 2>&1; rm -rf "$LOG"' EXIT
 
 (cd tests/e2e/js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
 	cat "$LOG/npm"
@@ -45,21 +74,12 @@ for BUILD in "$@"; do
 	done
 
 	export RTSTAGE_BIN="$ROOT/$BUILD/rtstage"
-
-	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/py >"$LOG/py" 2>&1
-	cat "$LOG/py"
-	p=$(grep -Eo '[0-9]+ passed' "$LOG/py" | tail -1 | grep -Eo '[0-9]+')
-	f=$(grep -Eo '[0-9]+ (failed|error)' "$LOG/py" | awk '{s+=$1} END {print s+0}')
-	[ -z "$p" ] && [ "$f" = 0 ] && f=1	# pytest did not run
-	count "$BUILD e2e python (boto3, aws cli)" "${p:-0}" "$f"
-
-	node --test --test-reporter=tap tests/e2e/js/ >"$LOG/js" 2>&1
-	grep -E '^(not ok|# (pass|fail))' "$LOG/js" || true
-	if grep -q '^not ok' "$LOG/js"; then cat "$LOG/js"; fi
-	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$LOG/js")
-	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$LOG/js")
-	[ -z "$p" ] && [ -z "$f" ] && f=1
-	count "$BUILD e2e javascript (aws-sdk v3)" "${p:-0}" "${f:-0}"
+	e2e "$BUILD" sqlite
+	if [ -n "$PG_URL" ]; then
+		export RTSTAGE_TEST_PG="$PG_URL" RTSTAGE_TEST_PG_DIR="$PG_DIR"
+		e2e "$BUILD" postgres
+		unset RTSTAGE_TEST_PG RTSTAGE_TEST_PG_DIR
+	fi
 done
 
 rm -rf "$LOG"

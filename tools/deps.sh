@@ -6,9 +6,9 @@
 # fails, so that nothing half-works.
 set -eu
 
-build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpcre2-dev"
-test="$build libcmocka-dev awscli python3-boto3 python3-pytest nodejs curl"
-bench="$build wrk nginx-light python3-botocore"
+build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev libpcre2-dev"
+test="$build libcmocka-dev awscli python3-boto3 python3-pytest nodejs curl postgresql"
+bench="$build wrk nginx-light python3-botocore postgresql"
 fuzz="$build clang libclang-rt-14-dev"
 
 case "${1:-}" in

@@ -1,7 +1,5 @@
-/* P-384 keys on disk, ES384 signatures, the JWK Set. OpenSSL 3 only. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+/* The keyring: P-384 keys from a key store, ES384 signatures, the JWK Set.
+ * OpenSSL 3 only. */
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -13,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "crypto/ids.h"
 #include "crypto/keys.h"
@@ -31,9 +27,11 @@ struct key {
 };
 
 struct keyring {
-	char dir[4096];
+	struct key_store ks;
 	pthread_rwlock_t lock;
-	struct timespec seen;	/* directory mtime when last read */
+	pthread_mutex_t poll_lock;
+	char stamp[64];		/* ks's stamp when last read */
+	long long polled;	/* when the stamp was last asked for, ms (monotonic) */
 	int n;			/* keys, oldest first */
 	struct key keys[MAX_KEYS];
 };
@@ -73,117 +71,114 @@ by_created(const void *a, const void *b)
 	return (x->created > y->created) - (x->created < y->created);
 }
 
-/* (Re)reads every CREATED-KID.pem of the directory. Caller holds the write lock. */
+/* Adds one key of the store to the ring being loaded (arg). */
+static void
+load_one(void *arg, long long created, const char *pem)
+{
+	struct keyring *k = arg;
+	struct key *key = &k->keys[k->n];
+	BIO *bio;
+
+	if (k->n == MAX_KEYS || (bio = BIO_new_mem_buf(pem, -1)) == NULL)
+		return;
+	key->pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (key->pkey == NULL || kid_of(key->pkey, key->kid) != 0) {
+		EVP_PKEY_free(key->pkey);	/* not a key of ours: skipped */
+		return;
+	}
+	key->created = created;
+	k->n++;
+}
+
+/* (Re)reads every key of the store. Caller holds the write lock. */
 static enum err_code
 load(struct keyring *k, struct err *e)
 {
-	char path[4200];
-	struct dirent *d;
-	struct stat st;
-	long long created;
-	FILE *f;
-	DIR *dir;
+	char stamp[sizeof(k->stamp)];
 	int i;
 
-	if (stat(k->dir, &st) != 0)
-		return err_set(e, ERR_INTERNAL, "keys: cannot read %s: %s", k->dir, strerror(errno));
-	if ((dir = opendir(k->dir)) == NULL)
-		return err_set(e, ERR_INTERNAL, "keys: cannot open %s: %s", k->dir, strerror(errno));
+	if (k->ks.stamp(k->ks.ctx, stamp, sizeof(stamp), e) != ERR_OK)
+		return e->code;
 	drop_keys(k);
-	while ((d = readdir(dir)) != NULL && k->n < MAX_KEYS) {
-		char kid[KEYS_KID_LEN + 1];
-		size_t len = strlen(d->d_name);
-		if (len < 5 || strcmp(d->d_name + len - 4, ".pem") != 0 ||
-		    sscanf(d->d_name, "%lld-", &created) != 1)
-			continue;
-		if (strlen(k->dir) + 1 + len >= sizeof(path))
-			continue;	/* cannot be named: not one of ours */
-		memcpy(path, k->dir, strlen(k->dir));
-		path[strlen(k->dir)] = '/';
-		memcpy(path + strlen(k->dir) + 1, d->d_name, len + 1);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		k->keys[k->n].pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-		if (k->keys[k->n].pkey == NULL || kid_of(k->keys[k->n].pkey, kid) != 0) {
-			EVP_PKEY_free(k->keys[k->n].pkey);
-			continue;
-		}
-		k->keys[k->n].created = created;
-		memcpy(k->keys[k->n].kid, kid, sizeof(kid));
-		k->n++;
-	}
-	closedir(dir);
+	if (k->ks.each(k->ks.ctx, load_one, k, e) != ERR_OK)
+		return e->code;
 	qsort(k->keys, (size_t)k->n, sizeof(k->keys[0]), by_created);
 	for (i = 0; i < k->n; i++)
 		k->keys[i].retired = i + 1 < k->n ? k->keys[i + 1].created : 0;
-	k->seen = st.st_mtim;
+	memcpy(k->stamp, stamp, sizeof(stamp));
 	return ERR_OK;
 }
 
-/* Re-reads the directory if it changed since it was last read. */
-static void
-refresh(struct keyring *k)
+static long long
+monotonic_ms(void)
 {
-	struct stat st;
-	struct err ignored;
+	struct timespec ts;
 
-	if (stat(k->dir, &st) != 0 || (st.st_mtim.tv_sec == k->seen.tv_sec &&
-	    st.st_mtim.tv_nsec == k->seen.tv_nsec))
-		return;
-	pthread_rwlock_wrlock(&k->lock);
-	if (st.st_mtim.tv_sec != k->seen.tv_sec || st.st_mtim.tv_nsec != k->seen.tv_nsec)
-		(void)load(k, &ignored);
-	pthread_rwlock_unlock(&k->lock);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static enum err_code
-make_key(const char *dir, char *kid, struct err *e)
+/* Re-reads the store if its stamp changed since it was last read, asking
+ * at most every ks.poll_ms (unless force). Keeps the keys it has when the
+ * store cannot answer. */
+static void
+refresh(struct keyring *k, int force)
 {
-	char path[4200], tmp[4300];
+	char stamp[sizeof(k->stamp)];
+	struct err ignored;
+	long long now = k->ks.poll_ms ? monotonic_ms() : 0;
+
+	pthread_mutex_lock(&k->poll_lock);
+	if (!force && k->ks.poll_ms && now - k->polled < k->ks.poll_ms) {
+		pthread_mutex_unlock(&k->poll_lock);
+		return;
+	}
+	k->polled = now;
+	if (k->ks.stamp(k->ks.ctx, stamp, sizeof(stamp), &ignored) == ERR_OK &&
+	    strcmp(stamp, k->stamp) != 0) {
+		pthread_rwlock_wrlock(&k->lock);
+		if (load(k, &ignored) != ERR_OK)
+			k->stamp[0] = '\0';	/* read again next time */
+		pthread_rwlock_unlock(&k->lock);
+	}
+	pthread_mutex_unlock(&k->poll_lock);
+}
+
+/* Makes a P-384 key and adds it to ks (with first set: only if ks has
+ * none yet, which is then not an error). */
+static enum err_code
+make_key(const struct key_store *ks, int first, char *kid, struct err *e)
+{
 	struct timespec now;
 	EVP_PKEY *pkey;
-	FILE *f;
-	int fd, ok;
+	BIO *bio = NULL;
+	char *pem = NULL;
+	long len = 0;
+	enum err_code rc;
 
 	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384")) == NULL ||
-	    kid_of(pkey, kid) != 0) {
+	    kid_of(pkey, kid) != 0 || (bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (len = BIO_get_mem_data(bio, &pem)) <= 0) {
+		BIO_free(bio);
 		EVP_PKEY_free(pkey);
 		return err_set(e, ERR_INTERNAL, "keys: cannot generate a P-384 key");
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(path, sizeof(path), "%s/%lld%09ld-%s.pem", dir, (long long)now.tv_sec, now.tv_nsec, kid);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		EVP_PKEY_free(pkey);
-		return err_set(e, ERR_INTERNAL, "keys: cannot write %s: %s", tmp, strerror(errno));
+	{
+		char *text = strndup(pem, (size_t)len);
+		rc = text ? ks->add(ks->ctx, (long long)now.tv_sec * 1000000000LL + now.tv_nsec,
+		    kid, text, first, e) : err_set(e, ERR_INTERNAL, "out of memory");
+		free(text);
 	}
-	ok = PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
+	BIO_free(bio);
 	EVP_PKEY_free(pkey);
-	if (!ok || rename(tmp, path) != 0) {	/* a key appears whole or not at all */
-		unlink(tmp);
-		return err_set(e, ERR_INTERNAL, "keys: cannot write %s: %s", path, strerror(errno));
-	}
-	return ERR_OK;
-}
-
-static enum err_code
-key_dir(const char *data_dir, char *out, size_t cap, struct err *e)
-{
-	if ((size_t)snprintf(out, cap, "%s/keys", data_dir) >= cap)
-		return err_set(e, ERR_INTERNAL, "keys: data directory path too long");
-	if (mkdir(out, 0700) != 0 && errno != EEXIST)
-		return err_set(e, ERR_INTERNAL, "keys: cannot create %s: %s", out, strerror(errno));
-	return ERR_OK;
+	return rc;
 }
 
 struct keyring *
-keys_open(const char *data_dir, int create, struct err *e)
+keys_open(const struct key_store *ks, int create, struct err *e)
 {
 	struct keyring *k = calloc(1, sizeof(*k));
 	char kid[KEYS_KID_LEN + 1];
@@ -192,18 +187,18 @@ keys_open(const char *data_dir, int create, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
+	k->ks = *ks;
 	pthread_rwlock_init(&k->lock, NULL);
-	if ((create ? key_dir(data_dir, k->dir, sizeof(k->dir), e) :
-	    ((size_t)snprintf(k->dir, sizeof(k->dir), "%s/keys", data_dir) >= sizeof(k->dir) ?
-	    err_set(e, ERR_INTERNAL, "path too long") : ERR_OK)) != ERR_OK ||
-	    load(k, e) != ERR_OK)
+	pthread_mutex_init(&k->poll_lock, NULL);
+	if (load(k, e) != ERR_OK)
 		goto fail;
-	if (k->n == 0 && create && (make_key(k->dir, kid, e) != ERR_OK || load(k, e) != ERR_OK))
+	if (k->n == 0 && create && (make_key(ks, 1, kid, e) != ERR_OK || load(k, e) != ERR_OK))
 		goto fail;
 	if (k->n == 0) {
-		err_set(e, ERR_INTERNAL, "keys: no signing key in %s", k->dir);
+		err_set(e, ERR_INTERNAL, "keys: no signing key in %s", ks->where);
 		goto fail;
 	}
+	k->polled = k->ks.poll_ms ? monotonic_ms() : 0;
 	return k;
 fail:
 	keys_free(k);
@@ -217,23 +212,20 @@ keys_free(struct keyring *k)
 		return;
 	drop_keys(k);
 	pthread_rwlock_destroy(&k->lock);
+	pthread_mutex_destroy(&k->poll_lock);
 	free(k);
 }
 
 enum err_code
-keys_rotate(const char *data_dir, char *kid, struct err *e)
+keys_rotate(const struct key_store *ks, char *kid, struct err *e)
 {
-	char dir[4096];
-
-	if (key_dir(data_dir, dir, sizeof(dir), e) != ERR_OK)
-		return e->code;
-	return make_key(dir, kid, e);
+	return make_key(ks, 0, kid, e);
 }
 
 void
 keys_current(struct keyring *k, char *kid)
 {
-	refresh(k);
+	refresh(k, 0);
 	pthread_rwlock_rdlock(&k->lock);
 	memcpy(kid, k->keys[k->n - 1].kid, KEYS_KID_LEN + 1);
 	pthread_rwlock_unlock(&k->lock);
@@ -299,10 +291,15 @@ keys_verify(struct keyring *k, const char *kid, const void *msg, size_t n,
 	struct key *key;
 	int derlen, result = -1;
 
-	refresh(k);
+	refresh(k, 0);
 	pthread_rwlock_rdlock(&k->lock);
-	if ((key = find(k, kid)) == NULL)
-		goto out;
+	if ((key = find(k, kid)) == NULL) {	/* perhaps made a moment ago elsewhere */
+		pthread_rwlock_unlock(&k->lock);
+		refresh(k, 1);
+		pthread_rwlock_rdlock(&k->lock);
+		if ((key = find(k, kid)) == NULL)
+			goto out;
+	}
 	result = 0;
 	r = BN_bin2bn(sig, COORD, NULL);
 	s = BN_bin2bn(sig + COORD, COORD, NULL);
@@ -353,7 +350,7 @@ keys_jwks(struct keyring *k)
 	char *text = NULL;
 	int i;
 
-	refresh(k);
+	refresh(k, 0);
 	pthread_rwlock_rdlock(&k->lock);
 	for (i = k->n - 1; list != NULL && i >= 0; i--)	/* newest first */
 		if (k->keys[i].retired == 0 ||

@@ -1,11 +1,11 @@
-/* The participant-token signing keys: P-384 key pairs in DATA_DIR/keys.
+/* The participant-token signing keys: P-384 key pairs kept in a key store.
  *
- * Each key is a PEM file (mode 0600) named CREATED-KID.pem (CREATED in
- * nanoseconds since the epoch); the newest
- * signs. A key that was superseded stays published (JWKS) and usable for
- * verification until KEYS_RETAIN_SECONDS after its successor was made,
- * longer than any token it signed can live. The directory is re-read when
- * it changes, so `rtstage keys rotate` takes effect in a running server.
+ * The newest key signs. A key that was superseded stays published (JWKS)
+ * and usable for verification until KEYS_RETAIN_SECONDS after its
+ * successor was made, longer than any token it signed can live. The ring
+ * re-reads its store when the store's stamp changes, so a key made by
+ * `rtstage keys rotate` (or by another node) takes effect in a running
+ * server.
  */
 #ifndef RTSTAGE_CRYPTO_KEYS_H
 #define RTSTAGE_CRYPTO_KEYS_H
@@ -20,15 +20,43 @@
 
 struct keyring;
 
-/* Opens the keys under data_dir. With create set, makes the directory and
- * a first key when there is none. Caller owns the result (keys_free). */
-struct keyring *keys_open(const char *data_dir, int create, struct err *e);
+/* Where keys are kept: each key is its PEM text and when it was made
+ * (nanoseconds since the epoch; that order decides which key signs).
+ * key_files.c keeps them as files; key_table.c in the database. */
+struct key_store {
+	void *ctx;
+	const char *where;	/* for messages */
+	int poll_ms;		/* ask for the stamp at most this often; 0: on every use */
+	/* A short text that changes whenever the set of keys changes. */
+	enum err_code (*stamp)(void *ctx, char *out, size_t cap, struct err *e);
+	/* Calls fn once per key. */
+	enum err_code (*each)(void *ctx, void (*fn)(void *arg, long long created, const char *pem),
+	    void *arg, struct err *e);
+	/* Keeps a new key, whole or not at all. With first set, only if the
+	 * store has no key yet (another node may have made the first). */
+	enum err_code (*add)(void *ctx, long long created, const char *kid, const char *pem,
+	    int first, struct err *e);
+};
+
+/* Opens the keys of ks, which must outlive the ring. With create set,
+ * makes a first key when there is none. Caller owns the result
+ * (keys_free). */
+struct keyring *keys_open(const struct key_store *ks, int create, struct err *e);
 
 void keys_free(struct keyring *k);
 
-/* Makes a new signing key under data_dir; writes its kid into kid
+/* Makes a new signing key in ks; writes its kid into kid
  * (KEYS_KID_LEN + 1 bytes). */
-enum err_code keys_rotate(const char *data_dir, char *kid, struct err *e);
+enum err_code keys_rotate(const struct key_store *ks, char *kid, struct err *e);
+
+/* The key store of files in DIR/keys (made, mode 0700, if create is set),
+ * one PEM file (mode 0600) per key named CREATED-KID.pem. *ks points into
+ * files, which must outlive it. */
+struct key_files {
+	char dir[4096];
+};
+enum err_code key_files_open(struct key_files *files, const char *data_dir, int create,
+    struct key_store *ks, struct err *e);
 
 /* Writes the kid of the current signing key into kid (KEYS_KID_LEN + 1
  * bytes). Thread-safe. */

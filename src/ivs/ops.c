@@ -3,6 +3,7 @@
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
+#include "store/key_table.h"
 #include "store/store.h"
 
 const op_fn ivs_ops[OP__COUNT] = {
@@ -22,14 +23,17 @@ const op_fn ivs_ops[OP__COUNT] = {
 };
 
 static unsigned char page_key[PAGE_TOKEN_KEY_BYTES];
+static struct key_files key_files;
+static struct key_store key_store;
 static struct keyring *keys;
 
 enum err_code
 ivs_init(const char *data_dir, struct err *e)
 {
-	if (store_secret("page-token-key", page_key, sizeof(page_key), e) != ERR_OK)
+	if (store_secret("page-token-key", page_key, sizeof(page_key), e) != ERR_OK ||
+	    key_store_for(data_dir, 1, &key_files, &key_store, e) != ERR_OK)
 		return e->code;
-	keys = keys_open(data_dir, 1, e);
+	keys = keys_open(&key_store, 1, e);
 	return keys ? ERR_OK : e->code;
 }
 

@@ -1,8 +1,13 @@
 /* The schema, as numbered migrations. Append; never edit a released one.
  *
- * Each migration is one SQL script per dialect where they differ.
+ * Each migration is one script in SQLite's SQL; a driver's dialect table
+ * rewrites it for its database (PostgreSQL: BIGSERIAL for AUTOINCREMENT,
+ * BIGINT for INTEGER). The writing transaction that applies them takes the
+ * store's write lock first, so nodes that start together apply each
+ * migration once, one after the other.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/migrations.h"
@@ -10,7 +15,7 @@
 struct migration {
 	int version;
 	const char *what;
-	const char *sqlite;
+	const char *script;	/* SQLite's SQL; see the dialect tables */
 };
 
 static const struct migration migrations[] = {
@@ -51,7 +56,42 @@ static const struct migration migrations[] = {
 	  " duration INTEGER NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
 	  " revoked INTEGER NOT NULL DEFAULT 0);"
 	  "CREATE INDEX participant_tokens_by_stage ON participant_tokens (stage_arn);" },
+	{ 4, "token signing keys (for databases shared by several nodes)",
+	  "CREATE TABLE signing_keys (created INTEGER PRIMARY KEY, kid TEXT NOT NULL,"
+	  " pem TEXT NOT NULL);" },
 };
+
+/* script with every rule of dialect applied in turn; caller frees. */
+static char *
+rewrite(const char *script, const struct store_rewrite *dialect)
+{
+	char *text = strdup(script), *out, *at, *o;
+	size_t from, to, hits;
+
+	for (; text != NULL && dialect != NULL && dialect->from != NULL; dialect++) {
+		from = strlen(dialect->from);
+		to = strlen(dialect->to);
+		for (hits = 0, at = text; (at = strstr(at, dialect->from)) != NULL; at += from)
+			hits++;
+		if ((out = malloc(strlen(text) + hits * to + 1)) == NULL)
+			break;
+		for (o = out, at = text; ; ) {
+			char *hit = strstr(at, dialect->from);
+			size_t keep = hit ? (size_t)(hit - at) : strlen(at);
+			memcpy(o, at, keep);
+			o += keep;
+			if (hit == NULL)
+				break;
+			memcpy(o, dialect->to, to);
+			o += to;
+			at = hit + from;
+		}
+		*o = '\0';
+		free(text);
+		text = out;
+	}
+	return text;
+}
 
 static const char SQL_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version) VALUES (?)";
@@ -64,8 +104,14 @@ migrations_apply(struct store *s, struct err *e)
 	size_t i;
 
 	/* The writing transaction serialises nodes that start together. */
+	const struct store_driver *drv = store_driver();
+	char *script;
+	enum err_code rc;
+
 	if (store_begin(s, 1, e) != ERR_OK)
 		return e->code;
+	if (drv->migrate_setup != NULL && store_exec(s, drv->migrate_setup, e) != ERR_OK)
+		goto fail;
 	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations "
 	    "(version INTEGER PRIMARY KEY)", e) != ERR_OK)
 		goto fail;
@@ -76,7 +122,13 @@ migrations_apply(struct store *s, struct err *e)
 	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		if (migrations[i].version <= have)
 			continue;
-		if (store_exec(s, migrations[i].sqlite, e) != ERR_OK)
+		if ((script = rewrite(migrations[i].script, drv->dialect)) == NULL) {
+			err_set(e, ERR_INTERNAL, "out of memory");
+			goto fail;
+		}
+		rc = store_exec(s, script, e);
+		free(script);
+		if (rc != ERR_OK)
 			goto fail;
 		if ((st = store_sql(s, SQL_RECORD, e)) == NULL)
 			goto fail;

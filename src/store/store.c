@@ -72,15 +72,37 @@ store_init(const char *url, struct err *e)
 		store_sqlite_configure();
 		driver = &store_sqlite;
 		target = strdup(url + 7);
+	} else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+		driver = &store_postgres;
+		target = strdup(url);
 	} else {
-		return err_set(e, ERR_VALIDATION, "unsupported database URL '%s' "
-		    "(expected sqlite:PATH)", url);
+		return err_set(e, ERR_VALIDATION, "unsupported database URL '%s' (expected "
+		    "sqlite:PATH, postgres://... or postgresql://...)", url);
 	}
 	if (target == NULL)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	if ((s = store_thread(e)) == NULL)
 		return e->code;
 	return migrations_apply(s, e);
+}
+
+const struct store_driver *
+store_driver(void)
+{
+	return driver;
+}
+
+static const char SQL_PING[] = "SELECT 1";
+
+enum err_code
+store_ping(struct err *e)
+{
+	struct store *s = store_thread(e);
+	struct store_stmt *st;
+
+	if (s == NULL || (st = store_sql(s, SQL_PING, e)) == NULL)
+		return e->code;
+	return store_run(st, e);
 }
 
 void
@@ -273,8 +295,11 @@ store_begin(struct store *s, int write, struct err *e)
 {
 	enum err_code rc = run_sql(s, write ? s->drv->begin_write : s->drv->begin_read, e);
 
-	if (rc == ERR_OK)
-		s->in_tx = 1;
+	if (rc != ERR_OK)
+		return rc;
+	s->in_tx = 1;
+	if (write && s->drv->write_lock != NULL && (rc = run_sql(s, s->drv->write_lock, e)) != ERR_OK)
+		store_rollback(s);
 	return rc;
 }
 

@@ -17,9 +17,16 @@ struct store_stmt;	/* a prepared statement of a connection */
 
 enum store_step { STORE_ROW = 1, STORE_DONE, STORE_CONSTRAINT, STORE_FAILED };
 
+/* A textual substitution: how a dialect reads the migration scripts. */
+struct store_rewrite {
+	const char *from, *to;
+};
+
 /* A back-end. Every function reports failures through e as ERR_INTERNAL. */
 struct store_driver {
 	const char *name;
+	int shared;		/* several nodes may use the database: server-wide
+				 * state (signing keys) lives in it */
 	void *(*open)(const char *target, struct err *e);
 	void (*close)(void *db);
 	void *(*prepare)(void *db, const char *sql, struct err *e);
@@ -33,17 +40,29 @@ struct store_driver {
 	enum err_code (*exec)(void *db, const char *sql, struct err *e);
 	const char *begin_write;	/* SQL that starts a writing transaction */
 	const char *writer_setup;	/* SQL run once on the group-commit connection */
+	const char *write_lock;		/* run after begin_write, if set */
 	const char *begin_read;
+	const char *migrate_setup;	/* run in the migration transaction, if set */
+	const struct store_rewrite *dialect;	/* for migrations; NULL-terminated; may be NULL */
 };
 
 extern const struct store_driver store_sqlite;
+extern const struct store_driver store_postgres;
 
 /* Process-wide SQLite settings; before the first connection opens. */
 void store_sqlite_configure(void);
 
-/* Chooses the back-end for url ("sqlite:PATH"), opens a first connection and
- * applies pending migrations. Call once before serving. */
+/* Chooses the back-end for url ("sqlite:PATH", "postgres://...",
+ * "postgresql://..."), opens a first connection and applies pending
+ * migrations. Call once before serving. */
 enum err_code store_init(const char *url, struct err *e);
+
+/* The back-end chosen by store_init. */
+const struct store_driver *store_driver(void);
+
+/* Can the calling thread's connection answer a trivial query now? ERR_OK,
+ * or the reason in e. For readiness checks. */
+enum err_code store_ping(struct err *e);
 
 /* Closes every connection opened through store_thread. Call after the
  * last request has finished. */

@@ -16,12 +16,15 @@ static struct keyring *ring;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static struct key_files files;
+	static struct key_store ks;
 	char dir[] = "/tmp/rtstage-fuzz-XXXXXX";
 	struct err e;
 
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL || (ring = keys_open(dir, 1, &e)) == NULL)
+	if (mkdtemp(dir) == NULL || key_files_open(&files, dir, 1, &ks, &e) != ERR_OK ||
+	    (ring = keys_open(&ks, 1, &e)) == NULL)
 		return 1;
 	return 0;
 }

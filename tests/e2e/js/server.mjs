@@ -1,5 +1,6 @@
 // A real rtstage process on a free loopback port, for the tests in this folder.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,13 +18,26 @@ function freePort() {
   });
 }
 
+// The back-end under test: PostgreSQL when tests/run.sh started a private
+// cluster (RTSTAGE_TEST_PG), else SQLite. On PostgreSQL each data directory
+// has a database of its own, named after it.
+const PG = process.env.RTSTAGE_TEST_PG;
+function pgDatabase(dataDir) {
+  const name = `t_${createHash('sha1').update(dataDir).digest('hex').slice(0, 20)}`;
+  const exists = execFileSync('psql', [`${PG}/postgres`, '-tAc',
+    `SELECT 1 FROM pg_database WHERE datname = '${name}'`], { encoding: 'utf8' }).trim();
+  if (!exists) execFileSync('psql', [`${PG}/postgres`, '-qc', `CREATE DATABASE "${name}"`]);
+  return `${PG}/${name}`;
+}
+
 // Starts rtstage; pass the dataDir and port of a stopped server to restart it.
 export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstage-js-')), port, args = [] } = {}) {
   port = port ?? await freePort();
+  const storeArgs = ['--data-dir', dataDir, ...(PG ? ['--db', pgDatabase(dataDir)] : [])];
   const log = join(dataDir, 'server.log');
   const { openSync } = await import('node:fs');
   const fd = openSync(log, 'a');
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args],
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...storeArgs, ...args],
     { stdio: ['ignore', fd, fd] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 500; i++) {
@@ -34,6 +48,7 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstag
   }
   return {
     url, dataDir, port,
+    storeArgs, // where its data is, as rtstage's options (for its offline commands)
     // Resolves to the exit status; rejects on a sanitizer report (ASan+UBSan build).
     // The data directory is removed unless keep is set.
     stop: ({ keep = false } = {}) => new Promise((resolve, reject) => {

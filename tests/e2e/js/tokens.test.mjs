@@ -63,9 +63,17 @@ test('tokens verify with jose against the published JWKS, across a restart and a
   assert.deepEqual((await jwks(server.url)).keys, set.keys);
 
   // rotation while running: new tokens use the new key, old ones still verify
-  execFileSync(BIN, ['keys', 'rotate', '--data-dir', server.dataDir]);
-  const { participantToken } = await ivs.send(new CreateParticipantTokenCommand({ stageArn: stage.arn, userId: 'bob' }));
+  const said = execFileSync(BIN, ['keys', 'rotate', ...server.storeArgs], { encoding: 'utf8' });
+  const rotated = said.split(' ')[3];
+  // files: at the next use; the database: within the second that nodes poll it
+  let participantToken;
+  for (let i = 0; i < 30; i++) {
+    ({ participantToken } = await ivs.send(new CreateParticipantTokenCommand({ stageArn: stage.arn, userId: 'bob' })));
+    if (decodeProtectedHeader(participantToken.token).kid === rotated) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const newKid = decodeProtectedHeader(participantToken.token).kid;
+  assert.equal(newKid, rotated);
   assert.notEqual(newKid, set.keys[0].kid);
   const after = await jwks(server.url);
   assert.deepEqual(after.keys.map((k) => k.kid).sort(), [newKid, set.keys[0].kid].sort());

@@ -1,4 +1,5 @@
 """A real rtstage process and real clients (boto3, the AWS CLI) pointed at it."""
+import hashlib
 import json
 import os
 import signal
@@ -25,6 +26,30 @@ MODELS = os.path.join(ROOT, "spec", "aws-models")
 ACCOUNT = "123456789012"  # the server's default account
 
 
+# The back-end under test: SQLite (the default) or PostgreSQL, when
+# tests/run.sh has started a private cluster and named it here.
+PG = os.environ.get("RTSTAGE_TEST_PG")          # postgresql://USER@HOST:PORT
+PG_DIR = os.environ.get("RTSTAGE_TEST_PG_DIR")  # for tests/pg.sh stop|start|kill
+BACKEND = "postgres" if PG else "sqlite"
+sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="about the SQLite file itself")
+postgres_only = pytest.mark.skipif(BACKEND != "postgres", reason="needs the PostgreSQL back-end")
+
+
+def pg_database(name):
+    """The URL of database name on the test cluster, created if missing."""
+    admin = PG + "/postgres"
+    exists = subprocess.run(["psql", admin, "-tAc", "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", admin, "-qc", 'CREATE DATABASE "%s"' % name], capture_output=True, check=True)
+    return PG + "/" + name
+
+
+def pg_ctl(action):
+    """Stops, kills or starts the test cluster (tests/pg.sh)."""
+    subprocess.run([os.path.join(ROOT, "tests", "pg.sh"), action, PG_DIR], check=True, timeout=60)
+
+
 SCRATCH = tempfile.mkdtemp(prefix="rtstage-e2e-")
 atexit.register(shutil.rmtree, SCRATCH, True)
 SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -40,8 +65,11 @@ def free_port(host="127.0.0.1"):
 class Server:
     """One rtstage process on a free loopback port with its own data dir."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None, listen_host="127.0.0.1"):
+    def __init__(self, data_dir=None, extra_args=(), env=None, listen_host="127.0.0.1", db=None):
         self.data_dir = data_dir or tempfile.mkdtemp(dir=SCRATCH)
+        # On PostgreSQL each data directory has a database of its own, unless
+        # db names one (several nodes on one database).
+        self.db = db or (pg_database("t_" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:20]) if PG else None)
         self.port = free_port(listen_host)
         self.url = "http://127.0.0.1:%d" % self.port
         self.listen_host = listen_host
@@ -53,8 +81,8 @@ class Server:
     def start(self):
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [BIN, "serve", "--listen", "%s:%d" % (self.listen_host, self.port),
-                 "--data-dir", self.data_dir] + self.extra_args,
+                [BIN, "serve", "--listen", "%s:%d" % (self.listen_host, self.port)]
+                + self.store_args() + self.extra_args,
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -67,6 +95,10 @@ class Server:
             except OSError:
                 time.sleep(0.02)
         raise RuntimeError("rtstage did not become ready: " + open(self.log).read())
+
+    def store_args(self):
+        """Where this server keeps its data, as rtstage's options."""
+        return ["--data-dir", self.data_dir] + (["--db", self.db] if self.db else [])
 
     def stop(self, sig=signal.SIGTERM):
         """Stops the server; returns its exit status. A sanitizer report in its log

@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 import boto3
 
-from conftest import Server
+from conftest import BACKEND, Server
 
 SEED = int(os.environ.get("RTSTAGE_CRASH_SEED", str(int(time.time()))))
 
@@ -125,6 +125,10 @@ def all_stages(server):
 
 
 def integrity(data_dir):
+    """SQLite's own check of the database file; PostgreSQL's files are not
+    touched by a crash of rtstage (its server keeps running)."""
+    if BACKEND != "sqlite":
+        return "ok"
     db = sqlite3.connect(os.path.join(data_dir, "rtstage.db"))
     try:
         return db.execute("PRAGMA integrity_check").fetchone()[0]

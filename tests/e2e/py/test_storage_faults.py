@@ -6,9 +6,10 @@ import resource
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, client
+from conftest import Server, client, sqlite_only
 
 
+@sqlite_only  # the PostgreSQL counterpart is test_nodes.py's database restart
 def test_writes_fail_cleanly_and_recover():
     s = Server().start()
     try:
