@@ -9,6 +9,8 @@
 #   make SANITIZE=1 an ASan+UBSan build in build/asan/
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
+CC_MODEL := spec/aws-models/cloudcontrol/2021-09-30/service-2.json
+SCHEMA  := spec/schemas/AWS_IVS_Stage.schema.json
 PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libpcre2-8
 
 SRC := \
@@ -20,10 +22,12 @@ SRC := \
 	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/dispatch.c \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
-	src/store/token_store.c src/store/key_table.c \
+	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
+	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
+	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
 	src/config.c src/commands.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
@@ -69,11 +73,15 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The tables follow the committed model; python3 regenerates them when it changes.
-src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) tools/gen_shapes.py
-	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen
+src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) $(CC_MODEL) tools/gen_shapes.py
+	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
+
+src/cloudcontrol/schema_gen.c: $(SCHEMA) tools/embed_json.py
+	python3 tools/embed_json.py $(SCHEMA) stage_schema_json $@
 
 gen:
-	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen
+	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
+	python3 tools/embed_json.py $(SCHEMA) stage_schema_json src/cloudcontrol/schema_gen.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,7 @@
 #include "crypto/keys.h"
 #include "aws/error.h"
 #include "aws/validate.h"
+#include "cloudcontrol/cloudcontrol.h"
 #include "config.h"
 #include "http/server.h"
 #include "ivs/ivs.h"
@@ -74,7 +75,8 @@ health(struct http_response *res)
 }
 
 /* Routes the few non-AWS paths (no authentication); everything else is
- * the AWS API. */
+ * an AWS API: Cloud Control when X-Amz-Target names its operation,
+ * ivs-realtime otherwise. */
 static void
 handle(const struct http_request *req, struct http_response *res, void *arg)
 {
@@ -82,6 +84,8 @@ handle(const struct http_request *req, struct http_response *res, void *arg)
 		health(res);
 	else if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/.well-known/jwks.json") == 0)
 		plain(res, keys_jwks(ivs_keys()));
+	else if (cc_is_request(req))
+		cc_dispatch(req, res, arg);
 	else
 		aws_dispatch(req, res, arg, ivs_ops);
 }
@@ -177,8 +181,8 @@ serve(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);	/* a file-size limit fails the write, not the server */
 
 	aws_error_init();
-	if (validate_init(&e) != ERR_OK || store_init(cfg.db_url, &e) != ERR_OK ||
-	    ivs_init(cfg.data_dir, &e) != ERR_OK)
+	if (validate_init(&e) != ERR_OK || cc_init(&e) != ERR_OK ||
+	    store_init(cfg.db_url, &e) != ERR_OK || ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
@@ -202,6 +206,7 @@ serve(int argc, char **argv)
 out:
 	auth_fini();
 	ivs_fini();
+	cc_fini();
 	store_fini();
 	validate_fini();
 	if (rc != 0)

@@ -47,7 +47,7 @@ PG_URL=$(tests/pg.sh init "$PG_DIR" 2>"$LOG/pg.err") || {
 }
 trap 'tests/pg.sh remove "$PG_DIR" >/dev/null 2>&1; rm -rf "$LOG"' EXIT
 
-(cd tests/e2e/js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
+(cd tests/e2e/js && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
 	cat "$LOG/npm"
 
 for BUILD in "$@"; do

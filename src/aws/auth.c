@@ -136,7 +136,7 @@ finish(const char *path, struct table *t, struct err *e)
 		return err_set(e, ERR_VALIDATION, "%s:%d: profile [%s]: account_id must be 12 digits",
 		    path, c->line, c->profile);
 	if (!c->actions[0])
-		snprintf(c->actions, sizeof(c->actions), "ivs:*");
+		snprintf(c->actions, sizeof(c->actions), "ivs:* cloudformation:*");
 	for (i = 0; i + 1 < t->n; i++)
 		if (strcmp(t->v[i].access_key, c->access_key) == 0)
 			return err_set(e, ERR_VALIDATION, "%s:%d: profile [%s] repeats the access key of "

@@ -105,9 +105,8 @@ depth(const json_t *v)
 	return max + 1;
 }
 
-/* The request body as a JSON object; an empty body is {}. */
-static enum err_code
-parse_body(const struct http_request *req, json_t **in, struct err *e)
+enum err_code
+aws_parse_body(const struct http_request *req, json_t **in, struct err *e)
 {
 	json_error_t je;
 	size_t i;
@@ -198,38 +197,55 @@ bind_http_members(const struct route *rt, const char *query, json_t *in, struct 
 }
 
 void
+aws_call_init(struct call *c, const struct config *cfg, struct http_response *res)
+{
+	memset(&c->who, 0, sizeof(c->who));
+	c->text_out = NULL;
+	c->cfg = cfg;
+	c->err.code = ERR_OK;
+	c->err.msg[0] = '\0';
+	if (ids_request_id(c->request_id) != 0)
+		snprintf(c->request_id, sizeof(c->request_id), "00000000-0000-4000-8000-000000000000");
+	http_set_header(res, "x-amzn-RequestId", c->request_id);
+}
+
+enum err_code
+aws_check_envelope(const struct http_request *req, struct err *e)
+{
+	int authorizations = 0;
+
+	if (req->refusal != HTTP_ACCEPTED)
+		return err_set(e, refusals[req->refusal].code, "%s: the limit is %ld %s",
+		    refusals[req->refusal].what, refusals[req->refusal].limit,
+		    refusals[req->refusal].unit);
+	http_headers_each(req, count_authorization, &authorizations);
+	if (authorizations > 1)
+		return err_set(e, ERR_INCOMPLETE_SIG, "The request has %d Authorization headers; "
+		    "send exactly one", authorizations);
+	return ERR_OK;
+}
+
+void
 aws_dispatch(const struct http_request *req, struct http_response *res,
     const struct config *cfg, const op_fn ops[OP__COUNT])
 {
 	struct call c;
 	struct route rt;
 	json_t *in = NULL, *out = NULL;
-	int authorizations = 0;
 	enum err_code rc;
 
-	memset(&c.who, 0, sizeof(c.who));
-	c.text_out = NULL;
-	c.cfg = cfg;
-	c.err.code = ERR_OK;
-	c.err.msg[0] = '\0';
-	if (ids_request_id(c.request_id) != 0)
-		snprintf(c.request_id, sizeof(c.request_id), "00000000-0000-4000-8000-000000000000");
-	http_set_header(res, "x-amzn-RequestId", c.request_id);
-
+	aws_call_init(&c, cfg, res);
 	if (req->refusal != HTTP_ACCEPTED)
-		rc = err_set(&c.err, refusals[req->refusal].code, "%s: the limit is %ld %s",
-		    refusals[req->refusal].what, refusals[req->refusal].limit,
-		    refusals[req->refusal].unit);
+		rc = aws_check_envelope(req, &c.err);
 	else if ((rc = route_match(req->method, req->path, &rt, &c.err)) != ERR_OK)
 		;
-	else if (http_headers_each(req, count_authorization, &authorizations), authorizations > 1)
-		rc = err_set(&c.err, ERR_INCOMPLETE_SIG, "The request has %d Authorization headers; "
-		    "send exactly one", authorizations);
+	else if ((rc = aws_check_envelope(req, &c.err)) != ERR_OK)
+		;
 	else if ((rc = auth_verify(req, "ivs", &c)) != ERR_OK)
 		;
 	else if ((rc = check_media_type(req, &c.err)) != ERR_OK)
 		;
-	else if ((rc = parse_body(req, &in, &c.err)) != ERR_OK)
+	else if ((rc = aws_parse_body(req, &in, &c.err)) != ERR_OK)
 		;
 	else if ((rc = bind_http_members(&rt, req->query, in, &c.err)) != ERR_OK)
 		;

@@ -33,6 +33,25 @@ static struct {
 	[ERR_HEADERS_TOO_LARGE] = { "RequestHeaderFieldsTooLargeException", 431 },
 	[ERR_MEDIA_TYPE] = { "UnsupportedMediaTypeException", 415 },
 	[ERR_INTERNAL] = { "InternalServerException", 500 },
+	[ERR_TYPE_NOT_FOUND] = { "TypeNotFoundException", 400 },
+	[ERR_INVALID_REQUEST] = { "InvalidRequestException", 400 },
+	[ERR_REQUEST_TOKEN_NOT_FOUND] = { "RequestTokenNotFoundException", 400 },
+	[ERR_CLIENT_TOKEN_CONFLICT] = { "ClientTokenConflictException", 400 },
+	[ERR_CONCURRENT_MODIFICATION] = { "ConcurrentModificationException", 400 },
+};
+
+/* The awsJson1_0 services (Cloud Control) name some errors differently
+ * and answer every client error with 400; NULL: as in table. */
+static const struct {
+	const char *name;
+	int status;
+} json10[ERR__COUNT] = {
+	[ERR_NOT_FOUND] = { "ResourceNotFoundException", 400 },
+	[ERR_CONFLICT] = { "ResourceConflictException", 400 },
+	[ERR_QUOTA] = { "ServiceLimitExceededException", 400 },
+	[ERR_ACCESS_DENIED] = { "AccessDeniedException", 400 },
+	[ERR_UNKNOWN_OPERATION] = { "UnknownOperationException", 400 },
+	[ERR_INTERNAL] = { "ServiceInternalErrorException", 500 },
 };
 
 void
@@ -53,6 +72,23 @@ aws_error_respond(const struct err *e, struct http_response *res)
 	res->status = table[e->code].status;
 	res->content_type = "application/json";
 	http_set_header(res, "x-amzn-ErrorType", table[e->code].name);
+	free(res->body);
+	res->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	res->body_len = res->body ? strlen(res->body) : 0;
+	json_decref(body);
+}
+
+void
+aws_error_respond_json10(const struct err *e, struct http_response *res)
+{
+	const char *name = json10[e->code].name ? json10[e->code].name : table[e->code].name;
+	int status = json10[e->code].name ? json10[e->code].status : table[e->code].status;
+	json_t *body = json_pack("{s:s, s:s}", "__type", name, "Message", e->msg);
+
+	res->status = status >= 500 || status == 403 || status == 413 || status == 414 ||
+	    status == 431 ? status : 400;
+	res->content_type = "application/x-amz-json-1.0";
+	http_set_header(res, "x-amzn-ErrorType", name);
 	free(res->body);
 	res->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	res->body_len = res->body ? strlen(res->body) : 0;

@@ -13,4 +13,8 @@ void aws_error_init(void);
  * body {"exceptionMessage": msg, "message": msg}. */
 void aws_error_respond(const struct err *e, struct http_response *res);
 
+/* Fills res with the awsJson1_0 error for e (Cloud Control): status,
+ * x-amzn-ErrorType and body {"__type": name, "Message": msg}. */
+void aws_error_respond_json10(const struct err *e, struct http_response *res);
+
 #endif

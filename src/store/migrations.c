@@ -59,6 +59,21 @@ static const struct migration migrations[] = {
 	{ 4, "token signing keys (for databases shared by several nodes)",
 	  "CREATE TABLE signing_keys (created INTEGER PRIMARY KEY, kid TEXT NOT NULL,"
 	  " pem TEXT NOT NULL);" },
+	{ 5, "Cloud Control resource requests",
+	  "CREATE TABLE resource_requests ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " token TEXT NOT NULL UNIQUE,"
+	  " account TEXT NOT NULL, region TEXT NOT NULL,"
+	  " client_token TEXT,"			/* NULL: none given */
+	  " fingerprint TEXT NOT NULL,"		/* of the request, for ClientToken reuse */
+	  " type_name TEXT NOT NULL, identifier TEXT NOT NULL,"
+	  " operation TEXT NOT NULL, status TEXT NOT NULL,"
+	  " status_message TEXT NOT NULL, error_code TEXT NOT NULL, resource_model TEXT NOT NULL,"
+	  " event_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+	  "CREATE UNIQUE INDEX resource_requests_by_client_token"
+	  " ON resource_requests (account, region, client_token);"
+	  "CREATE INDEX resource_requests_by_owner ON resource_requests (account, region, seq);"
+	  "CREATE INDEX resource_requests_by_age ON resource_requests (created_ms);" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */

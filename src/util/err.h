@@ -29,6 +29,12 @@ enum err_code {
 	ERR_HEADERS_TOO_LARGE,	/* headers over LIMIT_HEADER_BYTES or _COUNT */
 	ERR_MEDIA_TYPE,		/* a body that is not JSON by its Content-Type */
 	ERR_INTERNAL,		/* our fault: store, memory, crypto */
+	/* Cloud Control only */
+	ERR_TYPE_NOT_FOUND,	/* a TypeName rtstage does not serve */
+	ERR_INVALID_REQUEST,	/* a document (desired state, patch) that cannot be read */
+	ERR_REQUEST_TOKEN_NOT_FOUND,	/* no resource request with that token */
+	ERR_CLIENT_TOKEN_CONFLICT,	/* a ClientToken reused for another request */
+	ERR_CONCURRENT_MODIFICATION,	/* the resource request has already completed */
 	ERR__COUNT
 };
 

@@ -1,0 +1,26 @@
+/* The resource schema of AWS::IVS::Stage (spec/schemas/): what a resource
+ * model may hold. */
+#ifndef RTSTAGE_CLOUDCONTROL_SCHEMA_H
+#define RTSTAGE_CLOUDCONTROL_SCHEMA_H
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+/* Reads the embedded schema. Call once before serving. */
+enum err_code schema_init(struct err *e);
+void schema_fini(void);
+
+/* The schema's typeName, "AWS::IVS::Stage". */
+const char *schema_type_name(void);
+
+/* Is property (a top-level name, "Arn") read-only? */
+int schema_read_only(const char *property);
+
+/* Checks props, a resource model, against the schema: ERR_OK, or
+ * ERR_VALIDATION naming each violation (at most a few), as
+ * CloudFormation does: "Model validation failed (#/Name: failed
+ * validation constraint for keyword [pattern])". Thread-safe. */
+enum err_code schema_check(const json_t *props, struct err *e);
+
+#endif
