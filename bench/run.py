@@ -108,16 +108,17 @@ def rss_kib(pid):
 
 
 class Rtstage:
-    def __init__(self, data_dir, creds):
+    def __init__(self, data_dir, creds, db=None):
         self.data_dir, self.creds, self.port = data_dir, creds, free_port()
         self.base = "http://127.0.0.1:%d" % self.port
+        self.db = ["--db", db] if db else []
         self.proc = None
 
     def start(self):
         t0 = time.perf_counter()
         self.proc = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:%d" % self.port,
                                       "--data-dir", self.data_dir, "--credentials", self.creds,
-                                      "--quota-stages", "100000000"],
+                                      "--quota-stages", "100000000"] + self.db,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(self.base + "/healthz")
         return time.perf_counter() - t0
@@ -180,6 +181,55 @@ def page_ms(base, arn):
         os.unlink(replay)
 
 
+def run_ops(base, arn):
+    """Each operation's wrk run against base; [(name, wrk result)]."""
+    enc_arn = urllib.request.quote(arn, safe="")
+    runs = [
+        ("GetStage", "POST", "/GetStage", json.dumps({"arn": arn}).encode()),
+        ("ListStages (50)", "POST", "/ListStages", b'{"maxResults": 50}'),
+        ("CreateStage", "POST", "/CreateStage", b'{"name": "bench-create", "tags": {"k": "v"}}'),
+        ("UpdateStage", "POST", "/UpdateStage", json.dumps({"arn": arn, "name": "renamed"}).encode()),
+        ("TagResource", "POST", "/tags/" + enc_arn, b'{"tags": {"c": "3"}}'),
+        ("CreateParticipantToken", "POST", "/CreateParticipantToken",
+         json.dumps({"stageArn": arn, "userId": "bench"}).encode()),
+    ]
+    results = []
+    for name, method, path, body in runs:
+        replay = sign(base, method, path, body)
+        try:
+            results.append((name, wrk(base + path, replay)))
+        finally:
+            os.unlink(replay)
+    return results
+
+
+def preload(base):
+    """1,000 stages (the small-table ListStages page); returns the ARN of the last."""
+    for _ in range(999):
+        call(base, "POST", "/CreateStage", b'{"name": "preload", "tags": {"team": "bench"}}')
+    return call(base, "POST", "/CreateStage", b'{"name": "bench", "tags": {"a": "1", "b": "2"}}')["stage"]["arn"]
+
+
+def postgres_runs(tmp, creds):
+    """The same operations on the PostgreSQL back-end: a private cluster
+    (tests/pg.sh, fsync on, as durable as SQLite's synchronous=FULL), one node."""
+    pgdir = tempfile.mkdtemp(prefix="rtstage-bench-pg-")
+    os.rmdir(pgdir)
+    pg = os.path.join(ROOT, "tests", "pg.sh")
+    env = dict(os.environ, RTSTAGE_PG_FSYNC="on")
+    url = subprocess.run([pg, "init", pgdir], capture_output=True, text=True, check=True, env=env).stdout.strip()
+    server = Rtstage(os.path.join(tmp, "data-pg"), creds, db=url + "/postgres")
+    try:
+        server.start()
+        arn = preload(server.base)
+        page = page_ms(server.base, arn)
+        return run_ops(server.base, arn), page
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.stop()
+        subprocess.run([pg, "remove", pgdir], capture_output=True)
+
+
 def main():
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
@@ -195,32 +245,14 @@ def main():
     try:
         server.start()
         base = server.base
-        # 1,000 stages first: the small-table ListStages page
-        for _ in range(999):
-            call(base, "POST", "/CreateStage", b'{"name": "preload", "tags": {"team": "bench"}}')
+        arn = preload(base)
         have = 1000
-        arn = call(base, "POST", "/CreateStage", b'{"name": "bench", "tags": {"a": "1", "b": "2"}}')["stage"]["arn"]
         notes["page_1k_ms"] = page_ms(base, arn)
         getstage_body = json.dumps(call(base, "POST", "/GetStage", json.dumps({"arn": arn}).encode()))
 
         ceiling = nginx_ceiling(tmp, getstage_body)
         results.append(("nginx static ceiling", ceiling))
-        enc_arn = urllib.request.quote(arn, safe="")
-        runs = [
-            ("GetStage", "POST", "/GetStage", json.dumps({"arn": arn}).encode()),
-            ("ListStages (50)", "POST", "/ListStages", b'{"maxResults": 50}'),
-            ("CreateStage", "POST", "/CreateStage", b'{"name": "bench-create", "tags": {"k": "v"}}'),
-            ("UpdateStage", "POST", "/UpdateStage", json.dumps({"arn": arn, "name": "renamed"}).encode()),
-            ("TagResource", "POST", "/tags/" + enc_arn, b'{"tags": {"c": "3"}}'),
-            ("CreateParticipantToken", "POST", "/CreateParticipantToken",
-             json.dumps({"stageArn": arn, "userId": "bench"}).encode()),
-        ]
-        for name, method, path, body in runs:
-            replay = sign(base, method, path, body)
-            try:
-                results.append((name, wrk(base + path, replay)))
-            finally:
-                os.unlink(replay)
+        results += run_ops(base, arn)
 
         # grow to STAGES stages, then memory, page time and start-up
         total = have + int(dict(results)["CreateStage"]["requests"])
@@ -231,6 +263,8 @@ def main():
         server.stop()
         notes["startup_ms"] = server.start() * 1000
         notes["rss_after_restart_mib"] = rss_kib(server.proc.pid) / 1024
+        server.stop()
+        pg_results, notes["pg_page_1k_ms"] = postgres_runs(tmp, creds)
     finally:
         if server.proc and server.proc.poll() is None:
             server.stop()
@@ -241,6 +275,12 @@ def main():
     for name, r in results:
         print("%-26s %10.0f %9.3f %9.3f %7d %10.3f" % (name, r["rps"], r["p50_ms"], r["p99_ms"],
                                                         r["non2xx"] + r["socket_errors"], r["rps"] / ceil["rps"]))
+    print("\nPostgreSQL back-end (one node, a local cluster on the same 2 cores, fsync on):")
+    for name, r in pg_results:
+        print("%-26s %10.0f %9.3f %9.3f %7d %10.3f" % (name, r["rps"], r["p50_ms"], r["p99_ms"],
+                                                        r["non2xx"] + r["socket_errors"], r["rps"] / ceil["rps"]))
+    print("ListStages page at 1,000 stages, PostgreSQL / SQLite: %.2f"
+          % (notes["pg_page_1k_ms"] / notes["page_1k_ms"]))
     get = dict(results)["GetStage"]
     print("\nGetStage p99 / nginx p99: %.2f" % (get["p99_ms"] / ceil["p99_ms"]))
     print("ListStages page at %d stages / at 1,000: %.2f (%.3f ms vs %.3f ms)"
@@ -266,10 +306,25 @@ def main():
                     "| date | commit | nginx req/s | Get | List(50) | Create | Update | Tag | Token | "
                     "Get p99 / nginx p99 | page 100k / 1k | RSS MiB (100k stages) | start-up ms (100k) |\n"
                     "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" % CONNECTIONS)
-    with open(RESULTS, "a") as f:
-        f.write(row)
+    pr = dict(pg_results)
+    pg_row = "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n" % (
+        datetime.date.today().isoformat(), commit, "%.0f" % ceil["rps"],
+        pr["GetStage"]["rps"] / ceil["rps"], pr["ListStages (50)"]["rps"] / ceil["rps"],
+        pr["CreateStage"]["rps"] / ceil["rps"], pr["UpdateStage"]["rps"] / ceil["rps"],
+        pr["TagResource"]["rps"] / ceil["rps"], pr["CreateParticipantToken"]["rps"] / ceil["rps"],
+        pr["GetStage"]["p99_ms"] / ceil["p99_ms"])
+    text = open(RESULTS).read()
+    marker = "\n## PostgreSQL back-end\n"
+    if marker not in text:
+        text += (marker + "\nThe same runs with `--db postgres://...` (one node; a local cluster with fsync on, "
+                 "on the same 2 cores), as ratios to the nginx ceiling of the same run.\n\n"
+                 "| date | commit | nginx req/s | Get | List(50) | Create | Update | Tag | Token | "
+                 "Get p99 / nginx p99 |\n|---|---|---|---|---|---|---|---|---|---|\n")
+    head, tail = text.split(marker, 1)
+    with open(RESULTS, "w") as f:
+        f.write(head.rstrip("\n") + "\n" + row + marker + tail.rstrip("\n") + "\n" + pg_row)
     print("\nappended to bench/RESULTS.md")
-    failures = [n for n, x in results if x["non2xx"] or x["socket_errors"]]
+    failures = [n for n, x in results + pg_results if x["non2xx"] or x["socket_errors"]]
     if failures:
         sys.exit("bench: non-2xx answers in " + ", ".join(failures))
 

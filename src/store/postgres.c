@@ -517,4 +517,8 @@ const struct store_driver store_postgres = {
 	.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	.migrate_setup = "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0",
 	.dialect = pg_dialect,
+	/* each job's savepoint is a subtransaction; past 64 in one transaction
+	 * PostgreSQL's snapshots overflow into pg_subtrans lookups, a known
+	 * slow path for every session: batches stay under it */
+	.batch_max = 60,
 };

@@ -20,7 +20,8 @@ static const char SQL_CANCEL[] =
     "UPDATE resource_requests SET status = 'CANCEL_IN_PROGRESS' "
     "WHERE token = ? AND status = 'IN_PROGRESS'";
 static const char SQL_GET[] =
-    "SELECT " COLS " FROM resource_requests WHERE token = ? AND account = ? AND region = ? "
+    "SELECT " COLS " FROM resource_requests WHERE token = ? "
+    "AND (account || '') = ? AND (region || '') = ? "	/* by token alone: see stage_store.c */
     "AND created_ms >= ?";
 static const char SQL_BY_CLIENT_TOKEN[] =
     "SELECT " COLS " FROM resource_requests WHERE client_token = ? AND account = ? "

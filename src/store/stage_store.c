@@ -16,8 +16,13 @@ static const char SQL_INSERT[] =
     "rec_media_types, rec_thumb_interval, rec_thumb_storage, rec_thumb_mode, "
     "rec_reconnect_window, rec_hls_segment, rec_replicas, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* A stage is looked up by its unique id; the owner test is written so that
+ * no planner can answer it from stages_by_owner instead (PostgreSQL did,
+ * scanning an account's every stage, while its statistics were young). */
+#define BY_ID "s.id = ? AND (s.account || '') = ? AND (s.region || '') = ?"
+
 static const char SQL_GET[] =
-    "SELECT " STAGE_COLS " FROM stages s WHERE id = ? AND account = ? AND region = ?";
+    "SELECT " STAGE_COLS " FROM stages s WHERE " BY_ID;
 static const char SQL_UPDATE[] =
     "UPDATE stages SET name = ?, rec_storage_arn = ?, rec_media_types = ?, "
     "rec_thumb_interval = ?, rec_thumb_storage = ?, rec_thumb_mode = ?, "
@@ -26,7 +31,7 @@ static const char SQL_DELETE[] = "DELETE FROM stages WHERE id = ?";
 static const char SQL_READ[] =
     "SELECT " STAGE_COLS ", t.tag_key, t.tag_value FROM stages s "
     "LEFT JOIN tags t ON t.resource_arn = s.arn "
-    "WHERE s.id = ? AND s.account = ? AND s.region = ? ORDER BY t.tag_key";
+    "WHERE " BY_ID " ORDER BY t.tag_key";
 /* the page first (an index range), then its tags */
 static const char SQL_PAGE[] =
     "SELECT s.seq, s.arn, s.name, t.tag_key, t.tag_value FROM "

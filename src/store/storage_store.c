@@ -11,7 +11,8 @@ static const char SQL_INSERT[] =
     "INSERT INTO storage_configurations (id, account, region, arn, name, bucket, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_GET[] =
-    "SELECT " COLS " FROM storage_configurations WHERE id = ? AND account = ? AND region = ?";
+    "SELECT " COLS " FROM storage_configurations WHERE id = ? "
+    "AND (account || '') = ? AND (region || '') = ?";	/* by id alone: see stage_store.c */
 static const char SQL_DELETE[] = "DELETE FROM storage_configurations WHERE id = ?";
 static const char SQL_PAGE[] =
     "SELECT " COLS " FROM storage_configurations WHERE account = ? AND region = ? AND seq > ? "

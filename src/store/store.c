@@ -333,11 +333,11 @@ store_rollback(struct store *s)
 /* ---- group commit ----------------------------------------------------------
  *
  * Writers queue up; the one at the front leads: it takes the jobs queued so
- * far (up to BATCH), runs them in one transaction on its own connection,
+ * far (up to STORE_BATCH, or the driver's batch_max), runs them in one transaction on its own connection,
  * commits, wakes their callers and hands the lead to the next in line.
  * The others sleep until their job is done or they reach the front. */
 
-#define BATCH 128
+#define STORE_BATCH 128
 
 struct job {
 	store_job_fn fn;
@@ -405,7 +405,8 @@ store_write(store_job_fn fn, void *arg, struct err *e)
 		return me.rc;
 	}
 	/* leading: the batch is me and whoever queued behind me so far */
-	for (n = 1, last = &me; last->next != NULL && n < BATCH; n++)
+	for (n = 1, last = &me; last->next != NULL &&
+	    n < (driver->batch_max ? driver->batch_max : STORE_BATCH); n++)
 		last = last->next;
 	pthread_mutex_unlock(&queue_lock);
 

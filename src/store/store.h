@@ -43,6 +43,7 @@ struct store_driver {
 	const char *write_lock;		/* run after begin_write, if set */
 	const char *begin_read;
 	const char *migrate_setup;	/* run in the migration transaction, if set */
+	int batch_max;			/* most jobs in one group commit; 0: STORE_BATCH */
 	const struct store_rewrite *dialect;	/* for migrations; NULL-terminated; may be NULL */
 };
 
