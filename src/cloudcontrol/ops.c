@@ -41,10 +41,9 @@ now_ms(void)
 
 /* ---- the ivs-realtime operations, called as the caller ------------------ */
 
-/* Runs ivs-realtime operation op on in (checked against the model first)
- * if the caller may perform it on resource; *out is its response. */
 static enum err_code
-call_ivs(struct call *c, enum op_id op, json_t *in, const char *resource, json_t **out)
+call_ivs_borrowed(struct call *c, enum op_id op, const json_t *in, const char *resource,
+    json_t **out)
 {
 	char action[96];
 	json_error_t je;
@@ -69,6 +68,18 @@ call_ivs(struct call *c, enum op_id op, json_t *in, const char *resource, json_t
 	if (*out == NULL)
 		*out = json_object();
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+}
+
+/* Runs ivs-realtime operation op on in (checked against the model first)
+ * if the caller may perform it on resource; *out is its response. Takes
+ * in (a new reference, NULL when it could not be made). */
+static enum err_code
+call_ivs(struct call *c, enum op_id op, json_t *in, const char *resource, json_t **out)
+{
+	enum err_code rc = call_ivs_borrowed(c, op, in, resource, out);
+
+	json_decref(in);
+	return rc;
 }
 
 /* The resource model of the stage arn. ERR_NOT_FOUND (also for an
@@ -403,7 +414,6 @@ apply_model(struct call *c, const char *arn, const json_t *before, const json_t 
 		if (in && name == NULL)
 			json_object_set_new(in, "name", json_string(""));
 		rc = call_ivs(c, OP_UpdateStage, in, arn, &out);
-		json_decref(in);
 		json_decref(out);
 		if (rc != ERR_OK)
 			return rc;
@@ -562,7 +572,9 @@ cc_list(struct call *c, const json_t *in, json_t **out)
 	if (req && token)
 		json_object_set(req, "nextToken", (json_t *)token);
 	snprintf(any, sizeof(any), "arn:aws:ivs:%s:%s:stage/*", c->who.region, c->who.account);
-	if ((rc = call_ivs(c, OP_ListStages, req, any, &page)) != ERR_OK)
+	rc = call_ivs(c, OP_ListStages, req, any, &page);
+	req = NULL;	/* taken */
+	if (rc != ERR_OK)
 		goto out;
 	if ((list = json_array()) == NULL) {
 		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
