@@ -257,8 +257,6 @@ static enum err_code
 finish(struct call *c, struct request_rec *r, enum err_code rc, const json_t *model,
     json_t **out)
 {
-	struct request_rec final;
-	struct store *s;
 	char *text = model ? json_dumps(model, JSON_COMPACT) : NULL;
 	enum err_code w;
 
@@ -269,42 +267,15 @@ finish(struct call *c, struct request_rec *r, enum err_code rc, const json_t *mo
 	r->model = text;
 	r->event_ms = now_ms();
 	c->err.code = ERR_OK;
-	w = store_write(finish_tx, r, &c->err);
+	w = store_write(finish_tx, r, &c->err);	/* r->status as stored: cancelled, perhaps */
+	if (w == ERR_OK)
+		w = answer_event(c, r, out);
 	r->model = NULL;
 	free(text);
-	if (w != ERR_OK)
-		return w;
-	memset(&final, 0, sizeof(final));	/* as stored: cancelled, perhaps */
-	if ((s = store_thread(&c->err)) == NULL || store_request_get(s, r->account, r->region,
-	    r->token, 0, &final, &c->err) != ERR_OK)
-		return c->err.code;
-	w = answer_event(c, &final, out);
-	free(final.model);
 	return w;
 }
 
 /* ---- CreateResource, UpdateResource, DeleteResource ------------------------ */
-
-/* Refuses a model that sets a read-only property (set: the model as
- * sent) or changes one (before and after a patch). */
-static enum err_code
-check_read_only(struct call *c, const json_t *before, const json_t *after)
-{
-	static const char *const props[] = { "Arn", "ActiveSessionId" };
-	const json_t *a, *b;
-	size_t i;
-
-	for (i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
-		if (!schema_read_only(props[i]))
-			continue;
-		b = before ? json_object_get(before, props[i]) : NULL;
-		a = json_object_get(after, props[i]);
-		if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
-			return err_set(&c->err, ERR_VALIDATION, "Model validation failed (#/%s: "
-			    "read-only property [%s] cannot be set)", props[i], props[i]);
-	}
-	return ERR_OK;
-}
 
 /* Parses a document member (DesiredState, PatchDocument) that must hold
  * JSON of type want. */
@@ -336,7 +307,8 @@ create_stage(struct call *c, const json_t *desired, json_t **model)
 	enum err_code rc;
 
 	*model = NULL;
-	if (check_read_only(c, NULL, desired) != ERR_OK || schema_check(desired, &c->err) != ERR_OK ||
+	if (schema_check_read_only(NULL, desired, &c->err) != ERR_OK ||
+	    schema_check(desired, &c->err) != ERR_OK ||
 	    model_tags_to_api(json_object_get(desired, "Tags"), &tags, &c->err) != ERR_OK) {
 		json_decref(in);
 		return c->err.code;
@@ -460,7 +432,7 @@ update_stage(struct call *c, const char *arn, const json_t *patch, json_t **mode
 		return rc;
 	after = json_deep_copy(before);
 	if ((rc = jsonpatch_apply(&after, patch, &c->err)) == ERR_OK &&
-	    (rc = check_read_only(c, before, after)) == ERR_OK &&
+	    (rc = schema_check_read_only(before, after, &c->err)) == ERR_OK &&
 	    (rc = schema_check(after, &c->err)) == ERR_OK &&
 	    (rc = apply_model(c, arn, before, after)) == ERR_OK)
 		rc = read_model(c, arn, model);

@@ -45,18 +45,25 @@ schema_type_name(void)
 	return json_string_value(json_object_get(schema, "typeName"));
 }
 
-int
-schema_read_only(const char *property)
+enum err_code
+schema_check_read_only(const json_t *before, const json_t *after, struct err *e)
 {
-	const json_t *v;
+	const json_t *v, *a, *b;
+	const char *prop;
 	size_t i;
-	char want[160];
 
-	snprintf(want, sizeof(want), "/properties/%s", property);
-	json_array_foreach(json_object_get(schema, "readOnlyProperties"), i, v)
-		if (strcmp(json_string_value(v), want) == 0)
-			return 1;
-	return 0;
+	json_array_foreach(json_object_get(schema, "readOnlyProperties"), i, v) {
+		prop = json_string_value(v);
+		if (prop == NULL || strncmp(prop, "/properties/", 12) != 0)
+			continue;
+		prop += 12;
+		b = before ? json_object_get(before, prop) : NULL;
+		a = json_object_get(after, prop);
+		if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
+			return err_set(e, ERR_VALIDATION, "Model validation failed (#/%s: "
+			    "read-only property [%s] cannot be set)", prop, prop);
+	}
+	return ERR_OK;
 }
 
 struct check {

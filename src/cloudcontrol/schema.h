@@ -14,8 +14,11 @@ void schema_fini(void);
 /* The schema's typeName, "AWS::IVS::Stage". */
 const char *schema_type_name(void);
 
-/* Is property (a top-level name, "Arn") read-only? */
-int schema_read_only(const char *property);
+/* Refuses, with ERR_VALIDATION naming it, a read-only property (the
+ * schema's readOnlyProperties: Arn, ActiveSessionId) that after sets or
+ * changes: before is the model before a patch, NULL for a new resource. */
+enum err_code schema_check_read_only(const json_t *before, const json_t *after,
+    struct err *e);
 
 /* Checks props, a resource model, against the schema: ERR_OK, or
  * ERR_VALIDATION naming each violation (at most a few), as

@@ -15,17 +15,16 @@ static const char SQL_INSERT[] =
 static const char SQL_FINISH[] =
     "UPDATE resource_requests SET status = CASE WHEN status = 'CANCEL_IN_PROGRESS' "
     "THEN 'CANCEL_COMPLETE' ELSE ? END, identifier = ?, status_message = ?, error_code = ?, "
-    "resource_model = ?, event_ms = ? WHERE token = ?";
+    "resource_model = ?, event_ms = ? WHERE token = ? RETURNING status";
 static const char SQL_CANCEL[] =
     "UPDATE resource_requests SET status = 'CANCEL_IN_PROGRESS' "
     "WHERE token = ? AND status = 'IN_PROGRESS'";
 static const char SQL_GET[] =
     "SELECT " COLS " FROM resource_requests WHERE token = ? "
-    "AND (account || '') = ? AND (region || '') = ? "	/* by token alone: see stage_store.c */
-    "AND created_ms >= ?";
+    "AND (account || '') = ? AND (region || '') = ?";	/* by token alone: see stage_store.c */
 static const char SQL_BY_CLIENT_TOKEN[] =
     "SELECT " COLS " FROM resource_requests WHERE client_token = ? AND account = ? "
-    "AND region = ? AND created_ms >= ?";
+    "AND region = ?";
 static const char SQL_PAGE[] =
     "SELECT " COLS " FROM resource_requests WHERE account = ? AND region = ? AND seq < ? "
     "AND created_ms >= ? AND ? LIKE '%,' || operation || ',%' "
@@ -80,9 +79,10 @@ store_request_insert(struct store *s, const struct request_rec *r, struct err *e
 }
 
 enum err_code
-store_request_finish(struct store *s, const struct request_rec *r, struct err *e)
+store_request_finish(struct store *s, struct request_rec *r, struct err *e)
 {
 	struct store_stmt *st = store_sql(s, SQL_FINISH, e);
+	enum store_step step;
 
 	if (st == NULL)
 		return e->code;
@@ -93,7 +93,12 @@ store_request_finish(struct store *s, const struct request_rec *r, struct err *e
 	store_bind_text(st, 5, r->model ? r->model : "");
 	store_bind_int(st, 6, r->event_ms);
 	store_bind_text(st, 7, r->token);
-	return store_run(st, e);
+	if ((step = store_step(st, e)) == STORE_ROW)
+		store_col_copy(st, 0, r->status, sizeof(r->status));
+	store_reset(st);
+	if (step == STORE_DONE)
+		return err_set(e, ERR_NOT_FOUND, "no resource request %s", r->token);
+	return step == STORE_ROW ? ERR_OK : e->code;
 }
 
 enum err_code
@@ -107,27 +112,29 @@ store_request_cancel(struct store *s, const char *token, struct err *e)
 	return store_run(st, e);
 }
 
+static void
+read_request(struct store_stmt *st, void *out)
+{
+	read_row(st, out);
+}
+
+/* The request sql finds by (key, account, region), if made at or after
+ * since_ms. */
 static enum err_code
 get_by(struct store *s, const char *sql, const char *key, const char *account,
     const char *region, long long since_ms, struct request_rec *out, struct err *e)
 {
-	struct store_stmt *st = store_sql(s, sql, e);
-	enum store_step r;
-
-	if (st == NULL)
+	out->model = NULL;
+	if (store_get_one(s, sql, key, account, region, read_request, out, e) != ERR_OK)
 		return e->code;
-	store_bind_text(st, 1, key);
-	store_bind_text(st, 2, account);
-	store_bind_text(st, 3, region);
-	store_bind_int(st, 4, since_ms);
-	if ((r = store_step(st, e)) == STORE_ROW)
-		read_row(st, out);
-	store_reset(st);
-	if (r == STORE_DONE)
+	if (out->model == NULL)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	if (out->created_ms < since_ms) {	/* expired: as good as deleted */
+		free(out->model);
+		out->model = NULL;
 		return err_set(e, ERR_NOT_FOUND, "no resource request %s", key);
-	if (r != STORE_ROW)
-		return e->code;
-	return out->model ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	return ERR_OK;
 }
 
 enum err_code

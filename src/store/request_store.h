@@ -27,10 +27,10 @@ struct request_rec {
  * region. */
 enum err_code store_request_insert(struct store *s, const struct request_rec *r, struct err *e);
 
-/* Writes the outcome of the request r->token: status (unless it was
- * cancelled meanwhile: then CANCEL_COMPLETE), identifier, message, error
- * code, model and event time. */
-enum err_code store_request_finish(struct store *s, const struct request_rec *r, struct err *e);
+/* Writes the outcome of the request r->token: r->status (unless it was
+ * cancelled meanwhile: then CANCEL_COMPLETE, which r->status then says),
+ * identifier, message, error code, model and event time. */
+enum err_code store_request_finish(struct store *s, struct request_rec *r, struct err *e);
 
 /* Sets the status of token from IN_PROGRESS to CANCEL_IN_PROGRESS. */
 enum err_code store_request_cancel(struct store *s, const char *token, struct err *e);

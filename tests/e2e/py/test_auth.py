@@ -18,7 +18,7 @@ CREDS = """# rtstage credentials
 aws_access_key_id = AKIAOPS0000000000001
 aws_secret_access_key = ops-secret
 account_id = 111122223333
-actions = ivs:*            ; optional, default ivs:*
+actions = ivs:*            ; optional, default ivs:* cloudformation:*
 
 [reader]
 aws_access_key_id = AKIAREAD000000000001
