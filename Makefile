@@ -59,7 +59,7 @@ REPLAY_BIN := $(FUZZ:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit e2e gen bench fuzz deps-build deps-test deps-bench deps-fuzz clean
+.PHONY: all run test unit e2e gen bench fuzz deps-build deps-test deps-bench deps-fuzz clean install uninstall
 
 all: $(BUILD)/rtstage
 
@@ -147,3 +147,19 @@ clean:
 	rm -rf build
 
 -include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the models the AWS
+# CLI needs (AWS_DATA_PATH), the licence files and a systemd unit.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rtstage \
+	    $(DESTDIR)$(PREFIX)/share/doc/rtstage $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BUILD)/rtstage $(DESTDIR)$(PREFIX)/bin/rtstage
+	cp -R spec/aws-models $(DESTDIR)$(PREFIX)/share/rtstage/
+	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/rtstage/
+	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rtstage.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/rtstage.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/rtstage $(DESTDIR)$(PREFIX)/lib/systemd/system/rtstage.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/rtstage $(DESTDIR)$(PREFIX)/share/doc/rtstage

@@ -79,9 +79,13 @@ class Server:
         self.log = os.path.join(self.data_dir, "server.log")
 
     def start(self):
+        return self.start_with(BIN)
+
+    def start_with(self, binary):
+        """Starts this server from binary (start() uses the one under test)."""
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [BIN, "serve", "--listen", "%s:%d" % (self.listen_host, self.port)]
+                [binary, "serve", "--listen", "%s:%d" % (self.listen_host, self.port)]
                 + self.store_args() + self.extra_args,
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 10
