@@ -78,4 +78,12 @@
  * once instead of each waiting for a connect to time out. */
 #define LIMIT_PG_RETRY_MS 500
 
+/* Prepared statements cached on one store connection. Every query is a
+ * string literal, so a connection needs one per distinct query in the
+ * program (about fifty); the cache grows as needed up to this bound,
+ * which only a caller building SQL text at run time (a new address per
+ * call, hence a new statement each time) could reach: that call fails
+ * with InternalServerException instead of leaking a statement per call. */
+#define LIMIT_STORE_STATEMENTS 1024
+
 #endif

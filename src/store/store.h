@@ -73,8 +73,11 @@ void store_fini(void);
  * failure. Owned by the store; valid until store_fini. */
 struct store *store_thread(struct err *e);
 
-/* The cached prepared statement for sql on s, reset and unbound. sql must
- * be a string with static storage. NULL with e set on failure. */
+/* The cached prepared statement for sql on s, reset and unbound: prepared
+ * on first use, the same statement (same address, valid until store_fini)
+ * on every later one. sql must be a string with static storage: the cache
+ * is keyed by its address and holds at most LIMIT_STORE_STATEMENTS. NULL
+ * with e set on failure. */
 struct store_stmt *store_sql(struct store *s, const char *sql, struct err *e);
 
 /* Binds parameter i (from 1). Return 0, or -1 on failure. */
