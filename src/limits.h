@@ -86,4 +86,8 @@
  * with InternalServerException instead of leaking a statement per call. */
 #define LIMIT_STORE_STATEMENTS 1024
 
+/* Largest key file read as a signing key. A P-384 private key in PEM is
+ * about 300 bytes; a larger file is not one of ours and is skipped. */
+#define LIMIT_KEY_PEM_BYTES 4096
+
 #endif
