@@ -4,6 +4,7 @@
  * per-resource files.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,15 +101,37 @@ store_driver(void)
 
 static const char SQL_PING[] = "SELECT 1";
 
+/* The reason health reports while the database does not answer: the
+ * driver's message may name the database's host and port, which an
+ * unauthenticated caller must not learn, so it goes to the log instead
+ * (when it changes, not on every probe). */
+static enum err_code
+unreachable(struct err *e)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char logged[sizeof(e->msg)];
+
+	pthread_mutex_lock(&lock);
+	if (strcmp(logged, e->msg) != 0) {
+		fprintf(stderr, "rtstage: health: database unreachable: %s\n", e->msg);
+		memcpy(logged, e->msg, sizeof(logged));
+	}
+	pthread_mutex_unlock(&lock);
+	return err_set(e, ERR_INTERNAL, "database unreachable");
+}
+
 enum err_code
 store_ping(struct err *e)
 {
-	struct store *s = store_thread(e);
+	struct store *s;
 	struct store_stmt *st;
 
-	if (s == NULL || (st = store_sql(s, SQL_PING, e)) == NULL)
-		return e->code;
-	return store_run(st, e);
+	if (driver->check != NULL && driver->check(NULL, e) != ERR_OK)
+		return e->code;		/* a short reason, safe to show */
+	if ((s = store_thread(e)) == NULL || (st = store_sql(s, SQL_PING, e)) == NULL ||
+	    store_run(st, e) != ERR_OK)
+		return unreachable(e);
+	return ERR_OK;
 }
 
 void
@@ -431,10 +454,15 @@ run_batch(struct store *s, struct job *first, int n)
 		if (run_sql(s, SQL_RELEASE, &e) != ERR_OK && j->rc == ERR_OK)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 	}
-	if (store_commit(s, &e) != ERR_OK)	/* nothing of the batch was kept */
+	/* a database file removed or replaced meanwhile would take the commit
+	 * and lose it: refuse instead */
+	if ((s->drv->check != NULL && s->drv->check(s->db, &e) != ERR_OK) ||
+	    store_commit(s, &e) != ERR_OK) {	/* nothing of the batch was kept */
+		store_rollback(s);
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			if (j->rc == ERR_OK)
 				j->rc = err_set(j->e, e.code, "%s", e.msg);
+	}
 }
 
 enum err_code

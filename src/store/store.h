@@ -38,6 +38,10 @@ struct store_driver {
 	const char *(*col_text)(void *stmt, int i, size_t *len);
 	long long (*col_int)(void *stmt, int i);
 	enum err_code (*exec)(void *db, const char *sql, struct err *e);
+	/* Is db still connected to the database it opened (not a file
+	 * removed or replaced meanwhile)? May be NULL. The reason is short and
+	 * safe to show anyone; details go to the log. */
+	enum err_code (*check)(void *db, struct err *e);
 	const char *begin_write;	/* SQL that starts a writing transaction */
 	const char *writer_setup;	/* SQL run once on the group-commit connection */
 	const char *write_lock;		/* run after begin_write, if set */
