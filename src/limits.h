@@ -90,4 +90,9 @@
  * about 300 bytes; a larger file is not one of ours and is skipped. */
 #define LIMIT_KEY_PEM_BYTES 4096
 
+/* The latest instant a timestamp may name, seconds since the epoch
+ * (9999-12-31T23:59:59Z): the ISO 8601 text of TIME_ISO8601_LEN has a
+ * four-digit year. A token's exp beyond it is reported as out of range. */
+#define LIMIT_TIME_MAX 253402300799LL
+
 #endif
