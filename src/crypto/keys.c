@@ -129,7 +129,8 @@ load(struct keyring *k, struct err *e)
 		return err_set(e, ERR_INTERNAL, "keys: %s reading %s", l.oom ? "out of memory" :
 		    "no key left", k->ks.where);
 	}
-	qsort(l.keys, (size_t)l.n, sizeof(l.keys[0]), by_created);
+	if (l.n > 0)
+		qsort(l.keys, (size_t)l.n, sizeof(l.keys[0]), by_created);
 	for (i = 0; i < l.n; i++)
 		l.keys[i].retired = i + 1 < l.n ? l.keys[i + 1].created : 0;
 	drop_keys(k->keys, k->n);
