@@ -5,12 +5,14 @@
  *       older keys stay published until their tokens have expired.
  *   rtstage token inspect TOKEN [--data-dir DIR] [--db URL]
  *       decodes TOKEN, verifies it against the server's keys, looks up its
- *       record, prints the claims and whether it is valid, expired or
- *       revoked. Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
+ *       stage and its record, prints the claims and whether it is valid, or
+ *       why not (signature, expiry, deleted stage, revoked, no record).
+ *       Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
  *
  * The keys are files under DIR with SQLite, rows of the database with
  * PostgreSQL; --db (or RTSTAGE_DB) names the database as for serve.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,10 @@
 #include "commands.h"
 #include "crypto/jwt.h"
 #include "crypto/keys.h"
+#include "ivs/arn.h"
+#include "limits.h"
 #include "store/key_table.h"
+#include "store/stage_store.h"
 #include "store/store.h"
 #include "store/token_store.h"
 #include "util/timefmt.h"
@@ -92,9 +97,74 @@ cmd_keys_rotate(int argc, char **argv)
 	return rc;
 }
 
-/* Prints what the store knows of participant id; sets *revoked. */
+/* What inspect found out about a token; each flag, when set, makes it
+ * not valid (see faults[]). */
+struct findings {
+	enum jwt_check check;
+	int no_exp;		/* no integer exp claim */
+	int exp_range;		/* exp not a time ISO 8601 can show */
+	int expired;
+	int stage_gone;		/* the stage it names does not exist (deleted) */
+	int stage_unknown;	/* the stage could not be looked up */
+	int revoked;
+	int no_record;		/* the server has no record of issuing it */
+};
+
+/* Prints the expiry claim; sets f->no_exp, exp_range, expired. */
 static void
-print_record(const char *id, int *revoked)
+print_expiry(const json_t *claims, long long now, struct findings *f)
+{
+	const json_t *exp = json_object_get(claims, "exp");
+	char when[TIME_ISO8601_LEN];
+	long long v, left;
+
+	if (!json_is_integer(exp)) {
+		f->no_exp = 1;
+		return;
+	}
+	v = json_integer_value(exp);
+	if (v < 0 || v > LIMIT_TIME_MAX) {
+		printf("expires:   exp %lld: out of range\n", v);
+		f->exp_range = 1;
+		return;
+	}
+	left = v - now;
+	f->expired = left <= 0;
+	time_iso8601((time_t)v, when);
+	printf("expires:   %s (%s %lld minutes%s)\n", when, f->expired ? "expired" : "in",
+	    (f->expired ? -left : left) / 60, f->expired ? " ago" : "");
+}
+
+/* Prints whether the stage the token names (its resource claim) exists;
+ * sets f->stage_gone or stage_unknown. */
+static void
+print_stage(const json_t *claims, struct findings *f)
+{
+	const char *arn = json_string_value(json_object_get(claims, "resource"));
+	struct stage_rec st;
+	struct store *s;
+	struct arn a;
+	struct err e;
+
+	if (arn == NULL || arn_parse(arn, &a) != 0 || strcmp(a.type, "stage") != 0) {
+		printf("stage:     none named (no stage ARN in the resource claim)\n");
+		f->stage_gone = 1;
+		return;
+	}
+	if ((s = store_thread(&e)) == NULL ||
+	    store_stage_get(s, a.account, a.region, a.id, &st, &e) != ERR_OK) {
+		f->stage_gone = e.code == ERR_NOT_FOUND;
+		f->stage_unknown = !f->stage_gone;
+		printf("stage:     %s %s\n", arn, f->stage_gone ? "does not exist (deleted)" : e.msg);
+		return;
+	}
+	printf("stage:     %s exists\n", arn);
+}
+
+/* Prints what the store knows of participant id; sets f->revoked or
+ * no_record. */
+static void
+print_record(const char *id, struct findings *f)
 {
 	char when[TIME_ISO8601_LEN];
 	struct token_rec r;
@@ -102,33 +172,74 @@ print_record(const char *id, int *revoked)
 	struct err e;
 
 	memset(&r, 0, sizeof(r));
+	if (id == NULL) {
+		printf("record:    none (no jti claim)\n");
+		f->no_record = 1;
+		return;
+	}
 	if ((s = store_thread(&e)) == NULL || store_token_get(s, id, &r, &e) != ERR_OK) {
 		printf("record:    none (%s)\n", e.msg);
+		f->no_record = 1;
 		return;
 	}
 	time_iso8601((time_t)r.issued_at, when);
 	printf("record:    participant %s of %s, issued %s, %d minutes\n", r.participant_id,
 	    r.stage_arn, when, r.duration);
 	printf("revoked:   %s\n", r.revoked ? "yes" : "no");
-	*revoked = r.revoked;
+	f->revoked = r.revoked;
 	free(r.attributes);
+}
+
+/* Why a token is not valid, in the order they are told: the first that
+ * holds is the verdict. */
+static const struct {
+	size_t flag;		/* offset of an int of struct findings */
+	const char *why;
+} faults[] = {
+	{ offsetof(struct findings, no_exp), "the token has no exp claim" },
+	{ offsetof(struct findings, exp_range), "the exp claim is out of range" },
+	{ offsetof(struct findings, expired), "the token has expired" },
+	{ offsetof(struct findings, stage_gone), "its stage does not exist (deleted)" },
+	{ offsetof(struct findings, stage_unknown), "its stage could not be looked up" },
+	{ offsetof(struct findings, revoked), "the token was revoked" },
+	{ offsetof(struct findings, no_record), "the server has no record of issuing it" },
+};
+
+/* Prints the verdict; returns the exit status (0 valid, 1 not). */
+static int
+verdict(const struct findings *f)
+{
+	size_t i;
+
+	if (f->check != JWT_VALID) {
+		printf("verdict:   NOT VALID: %s\n", jwt_check_text(f->check));
+		return 1;
+	}
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		if (*(const int *)(const void *)((const char *)f + faults[i].flag)) {
+			printf("verdict:   NOT VALID: %s\n", faults[i].why);
+			return 1;
+		}
+	}
+	printf("verdict:   VALID\n");
+	return 0;
 }
 
 int
 cmd_token_inspect(int argc, char **argv)
 {
-	const char *token, *id;
-	json_t *header = NULL, *claims = NULL, *exp;
+	const char *token;
+	json_t *header = NULL, *claims = NULL;
 	struct key_files files;
 	struct key_store ks;
 	struct keyring *k = NULL;
+	struct findings f;
 	struct where w;
-	enum jwt_check check;
-	char when[TIME_ISO8601_LEN], *text;
-	long long now = (long long)time(NULL), left;
-	int revoked = 0, expired = 0, has_exp;
+	char *text;
 	struct err e;
+	int rc = 2;
 
+	memset(&f, 0, sizeof(f));
 	if (args(argc, argv, &w, 1, &token) != 0) {
 		fprintf(stderr, "usage: rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n");
 		return 2;
@@ -136,11 +247,9 @@ cmd_token_inspect(int argc, char **argv)
 	if (store_init(w.db, &e) != ERR_OK || key_store_for(w.dir, 0, &files, &ks, &e) != ERR_OK ||
 	    (k = keys_open(&ks, 0, &e)) == NULL) {
 		fprintf(stderr, "rtstage: %s\n", e.msg);
-		store_fini();
-		return 2;
+		goto out;
 	}
-	check = jwt_verify(k, token, &header, &claims);
-	keys_free(k);
+	f.check = jwt_verify(k, token, &header, &claims);
 	if (header != NULL && (text = json_dumps(header, JSON_COMPACT)) != NULL) {
 		printf("header:    %s\n", text);
 		free(text);
@@ -149,25 +258,17 @@ cmd_token_inspect(int argc, char **argv)
 		printf("claims:    %s\n", text);
 		free(text);
 	}
-	printf("signature: %s\n", jwt_check_text(check));
-	if ((has_exp = json_is_integer(exp = json_object_get(claims, "exp")))) {
-		left = json_integer_value(exp) - now;
-		expired = left <= 0;
-		time_iso8601((time_t)json_integer_value(exp), when);
-		printf("expires:   %s (%s %lld minutes%s)\n", when, expired ? "expired" : "in",
-		    (expired ? -left : left) / 60, expired ? " ago" : "");
+	printf("signature: %s\n", jwt_check_text(f.check));
+	if (claims != NULL) {
+		print_expiry(claims, (long long)time(NULL), &f);
+		print_stage(claims, &f);
+		print_record(json_string_value(json_object_get(claims, "jti")), &f);
 	}
-	if ((id = json_string_value(json_object_get(claims, "jti"))) != NULL)
-		print_record(id, &revoked);
+	rc = verdict(&f);
+out:
+	keys_free(k);
 	store_fini();
 	json_decref(header);
 	json_decref(claims);
-	if (check == JWT_VALID && !expired && !revoked && has_exp) {
-		printf("verdict:   VALID\n");
-		return 0;
-	}
-	printf("verdict:   NOT VALID: %s\n", check != JWT_VALID ? jwt_check_text(check) :
-	    revoked ? "the token was revoked" : expired ? "the token has expired" :
-	    "the token has no exp claim");
-	return 1;
+	return rc;
 }

@@ -78,4 +78,21 @@
  * once instead of each waiting for a connect to time out. */
 #define LIMIT_PG_RETRY_MS 500
 
+/* Prepared statements cached on one store connection. Every query is a
+ * string literal, so a connection needs one per distinct query in the
+ * program (about fifty); the cache grows as needed up to this bound,
+ * which only a caller building SQL text at run time (a new address per
+ * call, hence a new statement each time) could reach: that call fails
+ * with InternalServerException instead of leaking a statement per call. */
+#define LIMIT_STORE_STATEMENTS 1024
+
+/* Largest key file read as a signing key. A P-384 private key in PEM is
+ * about 300 bytes; a larger file is not one of ours and is skipped. */
+#define LIMIT_KEY_PEM_BYTES 4096
+
+/* The latest instant a timestamp may name, seconds since the epoch
+ * (9999-12-31T23:59:59Z): the ISO 8601 text of TIME_ISO8601_LEN has a
+ * four-digit year. A token's exp beyond it is reported as out of range. */
+#define LIMIT_TIME_MAX 253402300799LL
+
 #endif

@@ -3,7 +3,8 @@
  * The directory's modification time is the stamp, so a key written by
  * `rtstage keys rotate` is noticed by a running server at its next use of
  * the ring. A key file appears whole or not at all (written aside,
- * synced, renamed).
+ * synced, renamed). Keys retired past their retention are deleted
+ * (keys.c decides which).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include "crypto/keys.h"
+#include "limits.h"
 
-#define MAX_PEM 4096		/* a P-384 private key in PEM is ~300 bytes */
+#define MAX_PEM LIMIT_KEY_PEM_BYTES
 
 static enum err_code
 files_stamp(void *ctx, char *out, size_t cap, struct err *e)
@@ -47,6 +50,20 @@ read_small(const char *path, char *buf)
 	return 0;
 }
 
+/* The creation time a key file's name gives, or -1 if d is not a key file. */
+static long long
+created_of(const char *name)
+{
+	size_t len = strlen(name);
+	long long created;
+	int used = 0;
+
+	if (len < 5 || strcmp(name + len - 4, ".pem") != 0 ||
+	    sscanf(name, "%lld-%n", &created, &used) != 1 || used == 0 || created <= 0)
+		return -1;
+	return created;
+}
+
 static enum err_code
 files_each(void *ctx, void (*fn)(void *, long long, const char *), void *arg, struct err *e)
 {
@@ -59,16 +76,41 @@ files_each(void *ctx, void (*fn)(void *, long long, const char *), void *arg, st
 	if ((dir = opendir(f->dir)) == NULL)
 		return err_set(e, ERR_INTERNAL, "keys: cannot open %s: %s", f->dir, strerror(errno));
 	while ((d = readdir(dir)) != NULL) {
-		size_t len = strlen(d->d_name);
-		if (len < 5 || strcmp(d->d_name + len - 4, ".pem") != 0 ||
-		    sscanf(d->d_name, "%lld-", &created) != 1)
+		if ((created = created_of(d->d_name)) < 0)
 			continue;	/* not one of ours */
-		snprintf(path, sizeof(path), "%s/%s", f->dir, d->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", f->dir, d->d_name) >= sizeof(path))
+			continue;
 		if (read_small(path, pem) == 0)
 			fn(arg, created, pem);
 	}
 	closedir(dir);
+	OPENSSL_cleanse(pem, sizeof(pem));
 	return ERR_OK;
+}
+
+static enum err_code
+files_prune(void *ctx, long long before, struct err *e)
+{
+	struct key_files *f = ctx;
+	char path[4400];
+	struct dirent *d;
+	long long created;
+	enum err_code rc = ERR_OK;
+	DIR *dir;
+
+	if ((dir = opendir(f->dir)) == NULL)
+		return err_set(e, ERR_INTERNAL, "keys: cannot open %s: %s", f->dir, strerror(errno));
+	while ((d = readdir(dir)) != NULL) {
+		if ((created = created_of(d->d_name)) < 0 || created >= before)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", f->dir, d->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) != 0 && errno != ENOENT && rc == ERR_OK)
+			rc = err_set(e, ERR_INTERNAL, "keys: cannot delete %s: %s", path,
+			    strerror(errno));
+	}
+	closedir(dir);
+	return rc;
 }
 
 /* Has the directory a key file? */
@@ -103,7 +145,8 @@ files_add(void *ctx, long long created, const char *kid, const char *pem, int fi
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 		return err_set(e, ERR_INTERNAL, "keys: cannot write %s: %s", tmp, strerror(errno));
-	ok = write(fd, pem, n) == (ssize_t)n;
+	ok = fchmod(fd, 0600) == 0;	/* whatever the umask */
+	ok = write(fd, pem, n) == (ssize_t)n && ok;
 	ok = fsync(fd) == 0 && ok;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {
@@ -124,11 +167,15 @@ key_files_open(struct key_files *files, const char *data_dir, int create, struct
 	if (create && mkdir(files->dir, 0700) != 0 && errno != EEXIST)
 		return err_set(e, ERR_INTERNAL, "keys: cannot create %s: %s", files->dir,
 		    strerror(errno));
+	if (create && chmod(files->dir, 0700) != 0)	/* private, whoever made it */
+		return err_set(e, ERR_INTERNAL, "keys: cannot make %s private: %s", files->dir,
+		    strerror(errno));
 	ks->ctx = files;
 	ks->where = files->dir;
 	ks->poll_ms = 0;	/* a stat() per use */
 	ks->stamp = files_stamp;
 	ks->each = files_each;
 	ks->add = files_add;
+	ks->prune = files_prune;
 	return ERR_OK;
 }

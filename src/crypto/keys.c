@@ -16,7 +16,6 @@
 #include "crypto/ids.h"
 #include "crypto/keys.h"
 
-#define MAX_KEYS 64
 #define COORD 48		/* bytes of a P-384 coordinate */
 
 struct key {
@@ -32,18 +31,25 @@ struct keyring {
 	pthread_mutex_t poll_lock;
 	char stamp[64];		/* ks's stamp when last read */
 	long long polled;	/* when the stamp was last asked for, ms (monotonic) */
-	int n;			/* keys, oldest first */
-	struct key keys[MAX_KEYS];
+	int n;			/* keys, oldest first: every key of the store, */
+	struct key *keys;	/* however many (the store prunes retired ones) */
+};
+
+/* Keys as they are read from a store. */
+struct key_list {
+	struct key *keys;
+	int n, cap;
+	int oom;		/* a key could not be kept: the list is incomplete */
 };
 
 static void
-drop_keys(struct keyring *k)
+drop_keys(struct key *keys, int n)
 {
 	int i;
 
-	for (i = 0; i < k->n; i++)
-		EVP_PKEY_free(k->keys[i].pkey);
-	k->n = 0;
+	for (i = 0; i < n; i++)
+		EVP_PKEY_free(keys[i].pkey);
+	free(keys);
 }
 
 static int
@@ -71,16 +77,28 @@ by_created(const void *a, const void *b)
 	return (x->created > y->created) - (x->created < y->created);
 }
 
-/* Adds one key of the store to the ring being loaded (arg). */
+/* Adds one key of the store to the list being loaded (arg). */
 static void
 load_one(void *arg, long long created, const char *pem)
 {
-	struct keyring *k = arg;
-	struct key *key = &k->keys[k->n];
+	struct key_list *l = arg;
+	struct key *key, *grown;
 	BIO *bio;
 
-	if (k->n == MAX_KEYS || (bio = BIO_new_mem_buf(pem, -1)) == NULL)
+	if (l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 16;
+		if ((grown = realloc(l->keys, (size_t)cap * sizeof(*grown))) == NULL) {
+			l->oom = 1;
+			return;
+		}
+		l->keys = grown;
+		l->cap = cap;
+	}
+	if ((bio = BIO_new_mem_buf(pem, -1)) == NULL) {
+		l->oom = 1;
 		return;
+	}
+	key = &l->keys[l->n];
 	key->pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (key->pkey == NULL || kid_of(key->pkey, key->kid) != 0) {
@@ -88,26 +106,76 @@ load_one(void *arg, long long created, const char *pem)
 		return;
 	}
 	key->created = created;
-	k->n++;
+	l->n++;
 }
 
-/* (Re)reads every key of the store. Caller holds the write lock. */
+/* (Re)reads every key of the store, all or nothing: on failure the ring
+ * keeps the keys it had. Caller holds the write lock. */
 static enum err_code
 load(struct keyring *k, struct err *e)
 {
 	char stamp[sizeof(k->stamp)];
+	struct key_list l = { NULL, 0, 0, 0 };
 	int i;
 
 	if (k->ks.stamp(k->ks.ctx, stamp, sizeof(stamp), e) != ERR_OK)
 		return e->code;
-	drop_keys(k);
-	if (k->ks.each(k->ks.ctx, load_one, k, e) != ERR_OK)
+	if (k->ks.each(k->ks.ctx, load_one, &l, e) != ERR_OK) {
+		drop_keys(l.keys, l.n);
 		return e->code;
-	qsort(k->keys, (size_t)k->n, sizeof(k->keys[0]), by_created);
-	for (i = 0; i < k->n; i++)
-		k->keys[i].retired = i + 1 < k->n ? k->keys[i + 1].created : 0;
+	}
+	if (l.oom || (l.n == 0 && k->n > 0)) {	/* keep signing with what we have */
+		drop_keys(l.keys, l.n);
+		return err_set(e, ERR_INTERNAL, "keys: %s reading %s", l.oom ? "out of memory" :
+		    "no key left", k->ks.where);
+	}
+	if (l.n > 0)
+		qsort(l.keys, (size_t)l.n, sizeof(l.keys[0]), by_created);
+	for (i = 0; i < l.n; i++)
+		l.keys[i].retired = i + 1 < l.n ? l.keys[i + 1].created : 0;
+	drop_keys(k->keys, k->n);
+	k->keys = l.keys;
+	k->n = l.n;
 	memcpy(k->stamp, stamp, sizeof(stamp));
 	return ERR_OK;
+}
+
+static long long
+realtime_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/* Finds the prune point (arg): the newest key made at least
+ * KEYS_RETAIN_SECONDS ago. */
+struct prune_point {
+	long long cutoff, point;
+};
+
+static void
+prune_seen(void *arg, long long created, const char *pem)
+{
+	struct prune_point *p = arg;
+
+	(void)pem;
+	if (created <= p->cutoff && created > p->point)
+		p->point = created;
+}
+
+/* Deletes from ks the keys whose successor was made more than
+ * KEYS_RETAIN_SECONDS ago: every token they signed has expired. Those are
+ * exactly the keys older than the newest key made that long ago. */
+static enum err_code
+prune(const struct key_store *ks, struct err *e)
+{
+	struct prune_point p = { realtime_ns() - KEYS_RETAIN_SECONDS * 1000000000LL, 0 };
+
+	if (ks->each(ks->ctx, prune_seen, &p, e) != ERR_OK)
+		return e->code;
+	return p.point == 0 ? ERR_OK : ks->prune(ks->ctx, p.point, e);
 }
 
 static long long
@@ -150,7 +218,6 @@ refresh(struct keyring *k, int force)
 static enum err_code
 make_key(const struct key_store *ks, int first, char *kid, struct err *e)
 {
-	struct timespec now;
 	EVP_PKEY *pkey;
 	BIO *bio = NULL;
 	char *pem = NULL;
@@ -165,11 +232,12 @@ make_key(const struct key_store *ks, int first, char *kid, struct err *e)
 		EVP_PKEY_free(pkey);
 		return err_set(e, ERR_INTERNAL, "keys: cannot generate a P-384 key");
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
 	{
 		char *text = strndup(pem, (size_t)len);
-		rc = text ? ks->add(ks->ctx, (long long)now.tv_sec * 1000000000LL + now.tv_nsec,
-		    kid, text, first, e) : err_set(e, ERR_INTERNAL, "out of memory");
+		rc = text ? ks->add(ks->ctx, realtime_ns(), kid, text, first, e) :
+		    err_set(e, ERR_INTERNAL, "out of memory");
+		if (text != NULL)
+			OPENSSL_cleanse(text, strlen(text));
 		free(text);
 	}
 	BIO_free(bio);
@@ -190,6 +258,8 @@ keys_open(const struct key_store *ks, int create, struct err *e)
 	k->ks = *ks;
 	pthread_rwlock_init(&k->lock, NULL);
 	pthread_mutex_init(&k->poll_lock, NULL);
+	if (create && prune(ks, e) != ERR_OK)
+		goto fail;
 	if (load(k, e) != ERR_OK)
 		goto fail;
 	if (k->n == 0 && create && (make_key(ks, 1, kid, e) != ERR_OK || load(k, e) != ERR_OK))
@@ -210,7 +280,7 @@ keys_free(struct keyring *k)
 {
 	if (k == NULL)
 		return;
-	drop_keys(k);
+	drop_keys(k->keys, k->n);
 	pthread_rwlock_destroy(&k->lock);
 	pthread_mutex_destroy(&k->poll_lock);
 	free(k);
@@ -219,7 +289,9 @@ keys_free(struct keyring *k)
 enum err_code
 keys_rotate(const struct key_store *ks, char *kid, struct err *e)
 {
-	return make_key(ks, 0, kid, e);
+	if (make_key(ks, 0, kid, e) != ERR_OK)
+		return e->code;
+	return prune(ks, e);
 }
 
 void

@@ -2,10 +2,11 @@
  *
  * The newest key signs. A key that was superseded stays published (JWKS)
  * and usable for verification until KEYS_RETAIN_SECONDS after its
- * successor was made, longer than any token it signed can live. The ring
- * re-reads its store when the store's stamp changes, so a key made by
- * `rtstage keys rotate` (or by another node) takes effect in a running
- * server.
+ * successor was made, longer than any token it signed can live; after
+ * that it is deleted from its store (at the next rotation or start). The
+ * ring holds every key of its store, however many. It re-reads its store
+ * when the store's stamp changes, so a key made by `rtstage keys rotate`
+ * (or by another node) takes effect in a running server.
  */
 #ifndef RTSTAGE_CRYPTO_KEYS_H
 #define RTSTAGE_CRYPTO_KEYS_H
@@ -36,9 +37,12 @@ struct key_store {
 	 * store has no key yet (another node may have made the first). */
 	enum err_code (*add)(void *ctx, long long created, const char *kid, const char *pem,
 	    int first, struct err *e);
+	/* Deletes every key made before `before` (nanoseconds). */
+	enum err_code (*prune)(void *ctx, long long before, struct err *e);
 };
 
 /* Opens the keys of ks, which must outlive the ring. With create set,
+ * first deletes the keys retired longer than KEYS_RETAIN_SECONDS ago and
  * makes a first key when there is none. Caller owns the result
  * (keys_free). */
 struct keyring *keys_open(const struct key_store *ks, int create, struct err *e);
@@ -46,12 +50,13 @@ struct keyring *keys_open(const struct key_store *ks, int create, struct err *e)
 void keys_free(struct keyring *k);
 
 /* Makes a new signing key in ks; writes its kid into kid
- * (KEYS_KID_LEN + 1 bytes). */
+ * (KEYS_KID_LEN + 1 bytes). Then deletes the keys retired longer than
+ * KEYS_RETAIN_SECONDS ago (an error there leaves the new key in place). */
 enum err_code keys_rotate(const struct key_store *ks, char *kid, struct err *e);
 
-/* The key store of files in DIR/keys (made, mode 0700, if create is set),
- * one PEM file (mode 0600) per key named CREATED-KID.pem. *ks points into
- * files, which must outlive it. */
+/* The key store of files in DIR/keys (made if create is set; mode 0700
+ * whatever it was), one PEM file (mode 0600) per key named
+ * CREATED-KID.pem. *ks points into files, which must outlive it. */
 struct key_files {
 	char dir[4096];
 };

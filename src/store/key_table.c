@@ -3,7 +3,8 @@
  * Used when the database is shared by several nodes, so that every node
  * signs with the same key and publishes the same JWK Set. Each node asks
  * for the table's stamp at most once a second; a token signed elsewhere
- * with a key this node has not seen yet makes it look at once.
+ * with a key this node has not seen yet makes it look at once. Rows of
+ * keys retired past their retention are deleted (keys.c decides which).
  */
 #include <stdio.h>
 
@@ -14,6 +15,7 @@ static const char SQL_STAMP[] =
     "SELECT COUNT(*), COALESCE(MAX(created), 0) FROM signing_keys";
 static const char SQL_EACH[] = "SELECT created, pem FROM signing_keys ORDER BY created";
 static const char SQL_INSERT[] = "INSERT INTO signing_keys (created, kid, pem) VALUES (?, ?, ?)";
+static const char SQL_PRUNE[] = "DELETE FROM signing_keys WHERE created < ?";
 
 static enum err_code
 table_stamp(void *ctx, char *out, size_t cap, struct err *e)
@@ -86,6 +88,24 @@ table_add(void *ctx, long long created, const char *kid, const char *pem, int fi
 	return store_write(add_tx, &j, e);
 }
 
+static enum err_code
+prune_tx(struct store *s, void *arg, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_PRUNE, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_int(st, 1, *(const long long *)arg);
+	return store_run(st, e);
+}
+
+static enum err_code
+table_prune(void *ctx, long long before, struct err *e)
+{
+	(void)ctx;
+	return store_write(prune_tx, &before, e);
+}
+
 void
 key_table_open(struct key_store *ks)
 {
@@ -95,6 +115,7 @@ key_table_open(struct key_store *ks)
 	ks->stamp = table_stamp;
 	ks->each = table_each;
 	ks->add = table_add;
+	ks->prune = table_prune;
 }
 
 enum err_code

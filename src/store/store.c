@@ -4,29 +4,36 @@
  * per-resource files.
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/ids.h"
+#include "limits.h"
 #include "store/migrations.h"
 #include "store/store.h"
-
-#define STMT_CACHE 64
 
 struct store_stmt {
 	const struct store_driver *drv;
 	void *h;
+	const char *sql;	/* the key it is cached under */
+};
+
+/* The statement cache: an open-addressing hash table from the address of
+ * a statement's SQL text to the statement, which is allocated on its own
+ * so that it never moves while a caller holds it. It grows (doubling, at
+ * half full) up to LIMIT_STORE_STATEMENTS statements. */
+struct stmt_cache {
+	struct store_stmt **slot;	/* cap entries, NULL when free */
+	size_t cap, n;
 };
 
 struct store {
 	const struct store_driver *drv;
 	void *db;
 	int in_tx;
-	int n;
-	struct {
-		const char *sql;
-		struct store_stmt st;
-	} cache[STMT_CACHE];
+	struct stmt_cache cache;
 	struct store *next;	/* registry of every open connection */
 };
 
@@ -94,28 +101,54 @@ store_driver(void)
 
 static const char SQL_PING[] = "SELECT 1";
 
+/* The reason health reports while the database does not answer: the
+ * driver's message may name the database's host and port, which an
+ * unauthenticated caller must not learn, so it goes to the log instead
+ * (when it changes, not on every probe). */
+static enum err_code
+unreachable(struct err *e)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char logged[sizeof(e->msg)];
+
+	pthread_mutex_lock(&lock);
+	if (strcmp(logged, e->msg) != 0) {
+		fprintf(stderr, "rtstage: health: database unreachable: %s\n", e->msg);
+		memcpy(logged, e->msg, sizeof(logged));
+	}
+	pthread_mutex_unlock(&lock);
+	return err_set(e, ERR_INTERNAL, "database unreachable");
+}
+
 enum err_code
 store_ping(struct err *e)
 {
-	struct store *s = store_thread(e);
+	struct store *s;
 	struct store_stmt *st;
 
-	if (s == NULL || (st = store_sql(s, SQL_PING, e)) == NULL)
-		return e->code;
-	return store_run(st, e);
+	if (driver->check != NULL && driver->check(NULL, e) != ERR_OK)
+		return e->code;		/* a short reason, safe to show */
+	if ((s = store_thread(e)) == NULL || (st = store_sql(s, SQL_PING, e)) == NULL ||
+	    store_run(st, e) != ERR_OK)
+		return unreachable(e);
+	return ERR_OK;
 }
 
 void
 store_fini(void)
 {
 	struct store *s, *next;
-	int i;
+	size_t i;
 
 	pthread_mutex_lock(&registry_lock);
 	for (s = registry; s != NULL; s = next) {
 		next = s->next;
-		for (i = 0; i < s->n; i++)
-			s->drv->finalize(s->cache[i].st.h);
+		for (i = 0; i < s->cache.cap; i++) {
+			if (s->cache.slot[i] != NULL)
+				s->drv->finalize(s->cache.slot[i]->h);
+			free(s->cache.slot[i]);
+		}
+		free(s->cache.slot);
 		s->drv->close(s->db);
 		free(s);
 	}
@@ -135,28 +168,72 @@ store_thread(struct err *e)
 	return mine;
 }
 
+/* The slot of sql in a table of cap (a power of two) slots: its own, or
+ * the free one where it belongs. */
+static size_t
+slot_of(struct store_stmt **slot, size_t cap, const char *sql)
+{
+	uintptr_t h = (uintptr_t)sql;
+	size_t i;
+
+	h ^= h >> 17;		/* string literals are aligned: mix the high bits in */
+	h *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+	for (i = (size_t)(h >> 7) & (cap - 1); slot[i] != NULL && slot[i]->sql != sql;
+	    i = (i + 1) & (cap - 1))
+		;
+	return i;
+}
+
+/* Doubles the table (first size: 64). */
+static enum err_code
+cache_grow(struct stmt_cache *c, struct err *e)
+{
+	size_t cap = c->cap ? 2 * c->cap : 64, i;
+	struct store_stmt **slot = calloc(cap, sizeof(*slot));
+
+	if (slot == NULL)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	for (i = 0; i < c->cap; i++)
+		if (c->slot[i] != NULL)
+			slot[slot_of(slot, cap, c->slot[i]->sql)] = c->slot[i];
+	free(c->slot);
+	c->slot = slot;
+	c->cap = cap;
+	return ERR_OK;
+}
+
 struct store_stmt *
 store_sql(struct store *s, const char *sql, struct err *e)
 {
-	void *h;
-	int i;
+	struct stmt_cache *c = &s->cache;
+	struct store_stmt *st;
+	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		if (s->cache[i].sql == sql) {
-			s->drv->reset(s->cache[i].st.h);
-			return &s->cache[i].st;
-		}
+	if (c->cap != 0 && (st = c->slot[slot_of(c->slot, c->cap, sql)]) != NULL) {
+		s->drv->reset(st->h);
+		return st;
 	}
-	if (s->n == STMT_CACHE) {
-		err_set(e, ERR_INTERNAL, "statement cache full (raise STMT_CACHE)");
+	if (c->n == LIMIT_STORE_STATEMENTS) {
+		err_set(e, ERR_INTERNAL, "statement cache full: %d distinct statements on one "
+		    "connection (is SQL text being built at run time?)", LIMIT_STORE_STATEMENTS);
 		return NULL;
 	}
-	if ((h = s->drv->prepare(s->db, sql, e)) == NULL)
+	if (2 * (c->n + 1) > c->cap && cache_grow(c, e) != ERR_OK)
 		return NULL;
-	s->cache[s->n].sql = sql;
-	s->cache[s->n].st.drv = s->drv;
-	s->cache[s->n].st.h = h;
-	return &s->cache[s->n++].st;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if ((st->h = s->drv->prepare(s->db, sql, e)) == NULL) {
+		free(st);
+		return NULL;
+	}
+	st->drv = s->drv;
+	st->sql = sql;
+	i = slot_of(c->slot, c->cap, sql);
+	c->slot[i] = st;
+	c->n++;
+	return st;
 }
 
 int
@@ -320,12 +397,13 @@ void
 store_rollback(struct store *s)
 {
 	struct err ignored;
-	int i;
+	size_t i;
 
 	if (!s->in_tx)
 		return;
-	for (i = 0; i < s->n; i++)
-		s->drv->reset(s->cache[i].st.h);	/* release read cursors first */
+	for (i = 0; i < s->cache.cap; i++)	/* release read cursors first */
+		if (s->cache.slot[i] != NULL)
+			s->drv->reset(s->cache.slot[i]->h);
 	(void)s->drv->exec(s->db, "ROLLBACK", &ignored);
 	s->in_tx = 0;
 }
@@ -376,10 +454,15 @@ run_batch(struct store *s, struct job *first, int n)
 		if (run_sql(s, SQL_RELEASE, &e) != ERR_OK && j->rc == ERR_OK)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 	}
-	if (store_commit(s, &e) != ERR_OK)	/* nothing of the batch was kept */
+	/* a database file removed or replaced meanwhile would take the commit
+	 * and lose it: refuse instead */
+	if ((s->drv->check != NULL && s->drv->check(s->db, &e) != ERR_OK) ||
+	    store_commit(s, &e) != ERR_OK) {	/* nothing of the batch was kept */
+		store_rollback(s);
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			if (j->rc == ERR_OK)
 				j->rc = err_set(j->e, e.code, "%s", e.msg);
+	}
 }
 
 enum err_code

@@ -38,6 +38,10 @@ struct store_driver {
 	const char *(*col_text)(void *stmt, int i, size_t *len);
 	long long (*col_int)(void *stmt, int i);
 	enum err_code (*exec)(void *db, const char *sql, struct err *e);
+	/* Is db still connected to the database it opened (not a file
+	 * removed or replaced meanwhile)? May be NULL. The reason is short and
+	 * safe to show anyone; details go to the log. */
+	enum err_code (*check)(void *db, struct err *e);
 	const char *begin_write;	/* SQL that starts a writing transaction */
 	const char *writer_setup;	/* SQL run once on the group-commit connection */
 	const char *write_lock;		/* run after begin_write, if set */
@@ -73,8 +77,11 @@ void store_fini(void);
  * failure. Owned by the store; valid until store_fini. */
 struct store *store_thread(struct err *e);
 
-/* The cached prepared statement for sql on s, reset and unbound. sql must
- * be a string with static storage. NULL with e set on failure. */
+/* The cached prepared statement for sql on s, reset and unbound: prepared
+ * on first use, the same statement (same address, valid until store_fini)
+ * on every later one. sql must be a string with static storage: the cache
+ * is keyed by its address and holds at most LIMIT_STORE_STATEMENTS. NULL
+ * with e set on failure. */
 struct store_stmt *store_sql(struct store *s, const char *sql, struct err *e);
 
 /* Binds parameter i (from 1). Return 0, or -1 on failure. */
