@@ -78,4 +78,10 @@
  * once instead of each waiting for a connect to time out. */
 #define LIMIT_PG_RETRY_MS 500
 
+/* Largest WebSocket message a client may send, reassembled from its
+ * fragments. IVS signalling messages are JSON; the biggest, an SDP offer
+ * sent over the events socket, is about 10 KB. 64 KiB leaves room for
+ * richer offers while one connection can park at most this much. */
+#define LIMIT_WS_MESSAGE_BYTES (64 * 1024)
+
 #endif
