@@ -84,4 +84,10 @@
  * richer offers while one connection can park at most this much. */
 #define LIMIT_WS_MESSAGE_BYTES (64 * 1024)
 
+/* Jobs waiting in one event loop's queue (loop_post). Each slot is two
+ * pointers, allocated once with the loop (64 KiB). A loop this far behind
+ * is overloaded: refusing lets the producer shed the work (answer busy,
+ * close a socket) instead of queueing memory without bound. */
+#define LIMIT_LOOP_QUEUE 4096
+
 #endif
