@@ -271,8 +271,8 @@ close_code_valid(unsigned code)
 	    (code >= 3000 && code <= 4999);
 }
 
-/* Puts p in the failed state and describes the failure in ev. */
-static void
+/* Puts p in the failed state and describes the failure in ev. Returns -1. */
+static int
 fail(struct ws_parser *p, struct ws_event *ev, uint16_t code, const char *why)
 {
 	p->state = ST_FAILED;
@@ -282,6 +282,7 @@ fail(struct ws_parser *p, struct ws_event *ev, uint16_t code, const char *why)
 	ev->kind = WS_EV_ERROR;
 	ev->code = code;
 	ev->error = why;
+	return -1;
 }
 
 /* Checks what the first two header bytes alone decide and sets hdr_need.
@@ -295,21 +296,21 @@ header_start(struct ws_parser *p, struct ws_event *ev)
 	p->opcode = p->hdr[0] & 0x0F;
 	p->masked = (p->hdr[1] & 0x80) != 0;
 	if (p->hdr[0] & 0x70)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "reserved bits set without an extension"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "reserved bits set without an extension");
 	if (!opcode_known(p->opcode))
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "unknown opcode"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "unknown opcode");
 	if (is_control(p->opcode) && !p->fin)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "fragmented control frame"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "fragmented control frame");
 	if (is_control(p->opcode) && len7 > WS_CONTROL_MAX)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "control frame over 125 bytes"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "control frame over 125 bytes");
 	if (p->opcode == WS_OP_CONTINUATION && p->msg_opcode == 0)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "continuation without a message"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "continuation without a message");
 	if ((p->opcode == WS_OP_TEXT || p->opcode == WS_OP_BINARY) && p->msg_opcode != 0)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "new message inside a fragmented one"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "new message inside a fragmented one");
 	if (p->role == WS_SERVER && !p->masked)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "client frame not masked"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "client frame not masked");
 	if (p->role == WS_CLIENT && p->masked)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "server frame masked"), -1;
+		return fail(p, ev, WS_CLOSE_PROTOCOL, "server frame masked");
 	p->hdr_need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (p->masked ? 4 : 0);
 	return 0;
 }
@@ -346,14 +347,14 @@ header_end(struct ws_parser *p, struct ws_event *ev)
 	if (len7 == 126) {
 		len = (uint64_t)p->hdr[2] << 8 | p->hdr[3];
 		if (len < 126)
-			return fail(p, ev, WS_CLOSE_PROTOCOL, "length not in its shortest form"), -1;
+			return fail(p, ev, WS_CLOSE_PROTOCOL, "length not in its shortest form");
 	} else if (len7 == 127) {
 		for (len = 0, i = 2; i < 10; i++)
 			len = len << 8 | p->hdr[i];
 		if (len >> 63)
-			return fail(p, ev, WS_CLOSE_PROTOCOL, "64-bit length with its top bit set"), -1;
+			return fail(p, ev, WS_CLOSE_PROTOCOL, "64-bit length with its top bit set");
 		if (len <= 0xFFFF)
-			return fail(p, ev, WS_CLOSE_PROTOCOL, "length not in its shortest form"), -1;
+			return fail(p, ev, WS_CLOSE_PROTOCOL, "length not in its shortest form");
 	}
 	p->frame_len = len;
 	p->frame_got = 0;
@@ -361,13 +362,13 @@ header_end(struct ws_parser *p, struct ws_event *ev)
 		if (p->opcode != WS_OP_CONTINUATION)
 			p->msg_len = 0;
 		if (len > p->max - p->msg_len)
-			return fail(p, ev, WS_CLOSE_TOO_BIG, "message over the size limit"), -1;
+			return fail(p, ev, WS_CLOSE_TOO_BIG, "message over the size limit");
 		if (p->opcode != WS_OP_CONTINUATION) {
 			p->msg_opcode = p->opcode;
 			utf8_reset(&p->utf8);
 		}
 		if (msg_reserve(p, p->msg_len + (size_t)len) != 0)
-			return fail(p, ev, WS_CLOSE_INTERNAL, "out of memory"), -1;
+			return fail(p, ev, WS_CLOSE_INTERNAL, "out of memory");
 	}
 	return 0;
 }
@@ -387,14 +388,20 @@ control_end(struct ws_parser *p, struct ws_event *ev)
 		ev->kind = p->opcode == WS_OP_PING ? WS_EV_PING : WS_EV_PONG;
 		return;
 	}
-	if (n == 1)
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "close payload of one byte");
+	if (n == 1) {
+		fail(p, ev, WS_CLOSE_PROTOCOL, "close payload of one byte");
+		return;
+	}
 	code = n >= 2 ? (unsigned)p->ctl[0] << 8 | p->ctl[1] : WS_CLOSE_NO_STATUS;
-	if (n >= 2 && !close_code_valid(code))
-		return fail(p, ev, WS_CLOSE_PROTOCOL, "invalid close code");
+	if (n >= 2 && !close_code_valid(code)) {
+		fail(p, ev, WS_CLOSE_PROTOCOL, "invalid close code");
+		return;
+	}
 	utf8_reset(&reason);
-	if (n > 2 && (utf8_feed(&reason, p->ctl + 2, n - 2) != 0 || reason.need != 0))
-		return fail(p, ev, WS_CLOSE_INVALID_DATA, "close reason is not UTF-8");
+	if (n > 2 && (utf8_feed(&reason, p->ctl + 2, n - 2) != 0 || reason.need != 0)) {
+		fail(p, ev, WS_CLOSE_INVALID_DATA, "close reason is not UTF-8");
+		return;
+	}
 	ev->kind = WS_EV_CLOSE;
 	ev->code = (uint16_t)code;
 	ev->data = n >= 2 ? p->ctl + 2 : p->ctl;
@@ -409,8 +416,10 @@ data_end(struct ws_parser *p, struct ws_event *ev)
 	p->msg_len += (size_t)p->frame_len;
 	if (!p->fin)
 		return;
-	if (p->msg_opcode == WS_OP_TEXT && p->utf8.need != 0)
-		return fail(p, ev, WS_CLOSE_INVALID_DATA, "text ends inside a UTF-8 sequence");
+	if (p->msg_opcode == WS_OP_TEXT && p->utf8.need != 0) {
+		fail(p, ev, WS_CLOSE_INVALID_DATA, "text ends inside a UTF-8 sequence");
+		return;
+	}
 	p->msg[p->msg_len] = '\0';
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = WS_EV_MESSAGE;
@@ -440,16 +449,16 @@ frame_end(struct ws_parser *p, struct ws_event *ev)
 static int
 payload_take(struct ws_parser *p, const unsigned char *in, size_t n, struct ws_event *ev)
 {
-	const unsigned char *mask = p->hdr + p->hdr_need - 4;
+	const unsigned char *mask = p->masked ? p->hdr + p->hdr_need - 4 : NULL;
 	unsigned char *dst;
 	size_t i;
 
 	dst = is_control(p->opcode) ? p->ctl + p->frame_got
 	    : p->msg + p->msg_len + (size_t)p->frame_got;
 	for (i = 0; i < n; i++)
-		dst[i] = p->masked ? in[i] ^ mask[(p->frame_got + i) & 3] : in[i];
+		dst[i] = mask ? in[i] ^ mask[(p->frame_got + i) & 3] : in[i];
 	if (!is_control(p->opcode) && p->msg_opcode == WS_OP_TEXT && utf8_feed(&p->utf8, dst, n) != 0)
-		return fail(p, ev, WS_CLOSE_INVALID_DATA, "text is not UTF-8"), -1;
+		return fail(p, ev, WS_CLOSE_INVALID_DATA, "text is not UTF-8");
 	p->frame_got += n;
 	return 0;
 }
