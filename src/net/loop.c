@@ -85,6 +85,14 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ms in ns, saturating far beyond any real delay (about 146 years), so
+ * that due times never wrap. */
+static uint64_t
+ms_to_ns(uint64_t ms)
+{
+	return ms > UINT64_MAX / 4 / 1000000u ? UINT64_MAX / 4 : ms * 1000000u;
+}
+
 uint64_t
 loop_now_ms(void)
 {
@@ -424,8 +432,8 @@ loop_timer_add(struct loop *l, uint64_t delay_ms, uint64_t repeat_ms,
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return err_set(e, ERR_INTERNAL, "Out of memory for a timer");
-	t->due_ns = now_ns() + delay_ms * 1000000u;
-	t->repeat_ns = repeat_ms * 1000000u;
+	t->due_ns = now_ns() + ms_to_ns(delay_ms);
+	t->repeat_ns = ms_to_ns(repeat_ms);
 	t->fn = fn;
 	t->arg = arg;
 	heap_push(l, t);

@@ -242,6 +242,7 @@ test_timers(void **state)
 	assert_int_equal(loop_timer_add(l, 20, 0, on_never, NULL, &fired.cancel_me, &e), ERR_OK);
 	assert_int_equal(loop_timer_add(l, 5, 5, on_repeat, NULL, &t, &e), ERR_OK);
 	assert_int_equal(loop_timer_add(l, 1000000, 0, on_never, NULL, &t, &e), ERR_OK);
+	assert_int_equal(loop_timer_add(l, UINT64_MAX, 0, on_never, NULL, &t, &e), ERR_OK);
 	assert_int_equal(loop_start(l, &e), ERR_OK);
 	post(l, cancel_job, NULL);
 	wait_for(2);			/* the 50 ms timer and the fifth repeat */
