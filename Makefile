@@ -28,13 +28,16 @@ SRC := \
 	src/ivs/token.c src/ivs/ops.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
-	src/config.c src/commands.c
+	src/config.c src/commands.c \
+	src/net/ws.c src/net/loop.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
-	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c
+	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c \
+	tests/fuzz/fuzz_ws.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
-	tests/unit/test_jsonpatch.c tests/unit/test_stmt_cache.c
+	tests/unit/test_jsonpatch.c tests/unit/test_stmt_cache.c \
+	tests/unit/test_ws.c tests/unit/test_loop.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

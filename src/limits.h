@@ -95,4 +95,16 @@
  * four-digit year. A token's exp beyond it is reported as out of range. */
 #define LIMIT_TIME_MAX 253402300799LL
 
+/* Largest WebSocket message a client may send, reassembled from its
+ * fragments. IVS signalling messages are JSON; the biggest, an SDP offer
+ * sent over the events socket, is about 10 KB. 64 KiB leaves room for
+ * richer offers while one connection can park at most this much. */
+#define LIMIT_WS_MESSAGE_BYTES (64 * 1024)
+
+/* Jobs waiting in one event loop's queue (loop_post). Each slot is two
+ * pointers, allocated once with the loop (64 KiB). A loop this far behind
+ * is overloaded: refusing lets the producer shed the work (answer busy,
+ * close a socket) instead of queueing memory without bound. */
+#define LIMIT_LOOP_QUEUE 4096
+
 #endif
