@@ -15,7 +15,7 @@ PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libpcre2-8
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
-	src/util/jsonpatch.c \
+	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \

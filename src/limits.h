@@ -15,6 +15,13 @@
  * and keeps recursive walks shallow. */
 #define LIMIT_JSON_DEPTH 32
 
+/* JSON values in one request body, counted before parsing
+ * (util/jsonscan.h): each costs the parser an allocated node of tens of
+ * bytes, so a 1 MiB body of "[{},{},...]" would take ~50 MB. The largest
+ * valid request (CreateStage with 12 token configurations, their
+ * attributes and 50 tags) has a few thousand values. */
+#define LIMIT_JSON_VALUES 10000
+
 /* Header names and values together. AWS SDK requests carry under 2 KB. */
 #define LIMIT_HEADER_BYTES (16 * 1024)
 
