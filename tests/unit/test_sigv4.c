@@ -290,7 +290,7 @@ test_signs_header(void **state)
 	static const struct {
 		const char *list;
 		int want;
-	} rows[] = {
+	} lists[] = {
 		{ "host;x-amz-date", 1 }, { "content-type;host;x-amz-date", 1 }, { "x-amz-date;host", 1 },
 		{ "host", 1 }, { "Host;x-amz-date", 1 },
 		{ "x-amz-date;x-ghost", 0 }, { "hostx", 0 }, { "x-host", 0 }, { "hos", 0 },
@@ -299,9 +299,9 @@ test_signs_header(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (sigv4_signs_header(rows[i].list, "host") != rows[i].want)
-			fail_msg("'%s': want %d", rows[i].list, rows[i].want);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (sigv4_signs_header(lists[i].list, "host") != lists[i].want)
+			fail_msg("'%s': want %d", lists[i].list, lists[i].want);
 }
 
 int
