@@ -101,7 +101,7 @@ test_rows(void **state)
 
 /* Bounds: patches that would grow the document past
  * LIMIT_PATCH_DOCUMENT_BYTES or copy past LIMIT_PATCH_COPY_BYTES, each
- * refused (ok 0) within 100 ms, beside similar ones within the bounds. A
+ * refused (ok 0) within 500 ms (unbounded, the worst take seconds and gigabytes), beside similar ones within the bounds. A
  * row's patch is op repeated n times, "%d" in it standing for the index;
  * big is the size of the string at /big in the document ("a" * big), and
  * value_big, if set, the size of the string value of each operation. */
@@ -202,7 +202,7 @@ test_bounds(void **state)
 		if (!r->ok && (rc != ERR_VALIDATION || strstr(e.msg, "limit") == NULL))
 			fail_msg("%s: rc %d, want a refusal naming the limit (%s)", r->name, rc,
 			    rc ? e.msg : "");
-		if (ms > 100)
+		if (ms > 500)
 			fail_msg("%s: took %.1f ms", r->name, ms);
 		json_decref(doc);
 		json_decref(patch);
