@@ -101,10 +101,11 @@ test_rows(void **state)
 
 /* Bounds: patches that would grow the document past
  * LIMIT_PATCH_DOCUMENT_BYTES or copy past LIMIT_PATCH_COPY_BYTES, each
- * refused (ok 0) within 500 ms (unbounded, the worst take seconds and gigabytes), beside similar ones within the bounds. A
- * row's patch is op repeated n times, "%d" in it standing for the index;
- * big is the size of the string at /big in the document ("a" * big), and
- * value_big, if set, the size of the string value of each operation. */
+ * refused (ok 0) within 500 ms (unbounded, the worst take seconds and
+ * gigabytes), beside similar ones within the bounds. A row's patch is op
+ * repeated n times, "%d" in it standing for the index; big is the size of
+ * the string at /big in the document ("a" * big), and value_big the size
+ * of the string "%s" stands for. */
 struct bound_row {
 	const char *name, *op;
 	int n, ok;
