@@ -15,6 +15,23 @@
  * and keeps recursive walks shallow. */
 #define LIMIT_JSON_DEPTH 32
 
+/* JSON values in one request body, counted before parsing
+ * (util/jsonscan.h): each costs the parser an allocated node of tens of
+ * bytes, so a 1 MiB body of "[{},{},...]" would take ~50 MB. The largest
+ * valid request (CreateStage with 12 token configurations, their
+ * attributes and 50 tags) has a few thousand values. */
+#define LIMIT_JSON_VALUES 10000
+
+/* JSON Patch (Cloud Control UpdateResource): the most a patched document
+ * may weigh, counted as the least length of its compact JSON text, and the
+ * most a patch may copy in all. A resource model travels as Properties of
+ * at most 64 KB, so twice that is room for any intermediate state of a
+ * patch whose result can be valid; the copy bound keeps a patch of copies
+ * and removes to a few milliseconds. Without them 24 copies of the root
+ * would need ~80 GB. */
+#define LIMIT_PATCH_DOCUMENT_BYTES (2 * 65536)
+#define LIMIT_PATCH_COPY_BYTES (8 * LIMIT_PATCH_DOCUMENT_BYTES)
+
 /* Header names and values together. AWS SDK requests carry under 2 KB. */
 #define LIMIT_HEADER_BYTES (16 * 1024)
 

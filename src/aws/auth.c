@@ -336,7 +336,7 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct t
 		    err_set(e, ERR_INVALID_SIG, "Signature not yet current: %s is still later than "
 			"%s (%s + 5 min.)", amz_date, late, now_text);
 	}
-	if (strstr(a->signed_headers, "host") == NULL)
+	if (!sigv4_signs_header(a->signed_headers, "host"))
 		return err_set(e, ERR_INVALID_SIG, "'Host' must be a signed header");
 	sigv4_sha256_hex(req->body ? req->body : "", req->body_len, body_hash);
 	if (sent_hash != NULL && strcmp(sent_hash, body_hash) != 0)

@@ -16,6 +16,7 @@
 #include "aws/validate.h"
 #include "crypto/ids.h"
 #include "limits.h"
+#include "util/jsonscan.h"
 #include "util/pct.h"
 
 #define STR_(x) #x
@@ -117,6 +118,9 @@ aws_parse_body(const struct http_request *req, json_t **in, struct err *e)
 		*in = json_object();
 		return *in ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
 	}
+	if (jsonscan_values(req->body, req->body_len, LIMIT_JSON_VALUES) > LIMIT_JSON_VALUES)
+		return err_set(e, ERR_SERIALIZATION, "The request body holds more JSON values "
+		    "than the limit of %d", LIMIT_JSON_VALUES);
 	*in = json_loadb(req->body, req->body_len, 0, &je);
 	if (*in == NULL)
 		return err_set(e, ERR_SERIALIZATION, "Malformed JSON at line %d, column %d: %s",

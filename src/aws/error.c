@@ -10,6 +10,11 @@
 
 #include "aws/error.h"
 #include "aws/shapes.h"
+#include "util/buf.h"
+#include "util/utf8.h"
+
+/* What an error body says when its message cannot be written. */
+#define FALLBACK_MESSAGE "The error message could not be encoded"
 
 static struct {
 	const char *name;
@@ -64,18 +69,42 @@ aws_error_init(void)
 			table[i].status = shapes[k].http_status;
 }
 
+/* The compact JSON text {k1: v1, k2: msg}, or {k1: msg, k2: msg} when
+ * v1 is NULL, for the caller to free. msg may hold any bytes: invalid
+ * UTF-8 becomes U+FFFD first, since jansson refuses it. Should the body
+ * still not build, msg is replaced by FALLBACK_MESSAGE, and failing even
+ * that the body is the text fixed: an error never goes out empty. */
+static char *
+error_body(const char *k1, const char *v1, const char *k2, const char *msg,
+    const char *fixed)
+{
+	struct buf clean;
+	json_t *body = NULL;
+	char *text = NULL;
+
+	buf_init(&clean, ERR_MSG_MAX * 3);	/* each byte becomes at most 3 */
+	utf8_sanitize(msg, strlen(msg), &clean);
+	if (!clean.truncated)
+		body = json_pack("{s:s, s:s}", k1, v1 ? v1 : buf_cstr(&clean), k2, buf_cstr(&clean));
+	if (body == NULL)
+		body = json_pack("{s:s, s:s}", k1, v1 ? v1 : FALLBACK_MESSAGE, k2, FALLBACK_MESSAGE);
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	buf_free(&clean);
+	return text ? text : strdup(fixed);
+}
+
 void
 aws_error_respond(const struct err *e, struct http_response *res)
 {
-	json_t *body = json_pack("{s:s, s:s}", "exceptionMessage", e->msg, "message", e->msg);
-
 	res->status = table[e->code].status;
 	res->content_type = "application/json";
 	http_set_header(res, "x-amzn-ErrorType", table[e->code].name);
 	free(res->body);
-	res->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	res->body = error_body("exceptionMessage", NULL, "message", e->msg,
+	    "{\"exceptionMessage\":\"" FALLBACK_MESSAGE "\",\"message\":\"" FALLBACK_MESSAGE "\"}");
 	res->body_len = res->body ? strlen(res->body) : 0;
-	json_decref(body);
 }
 
 void
@@ -83,14 +112,13 @@ aws_error_respond_json10(const struct err *e, struct http_response *res)
 {
 	const char *name = json10[e->code].name ? json10[e->code].name : table[e->code].name;
 	int status = json10[e->code].name ? json10[e->code].status : table[e->code].status;
-	json_t *body = json_pack("{s:s, s:s}", "__type", name, "Message", e->msg);
 
 	res->status = status >= 500 || status == 403 || status == 413 || status == 414 ||
 	    status == 431 ? status : 400;
 	res->content_type = "application/x-amz-json-1.0";
 	http_set_header(res, "x-amzn-ErrorType", name);
 	free(res->body);
-	res->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	res->body = error_body("__type", name, "Message", e->msg,
+	    "{\"__type\":\"InternalFailure\",\"Message\":\"" FALLBACK_MESSAGE "\"}");
 	res->body_len = res->body ? strlen(res->body) : 0;
-	json_decref(body);
 }

@@ -244,6 +244,23 @@ append_trimmed(struct buf *out, const char *v)
 }
 
 int
+sigv4_signs_header(const char *signed_headers, const char *name)
+{
+	const char *p = signed_headers, *semi;
+	size_t n, want = strlen(name);
+
+	for (;;) {
+		semi = strchr(p, ';');
+		n = semi ? (size_t)(semi - p) : strlen(p);
+		if (n == want && strncasecmp(p, name, n) == 0)
+			return 1;
+		if (semi == NULL)
+			return 0;
+		p = semi + 1;
+	}
+}
+
+int
 sigv4_canonical_request(const struct sigv4_request *req, const char *signed_headers,
     struct buf *out)
 {

@@ -26,6 +26,11 @@ struct sigv4_auth {
  * ERR_INCOMPLETE_SIG, with a message naming what is wrong, otherwise. */
 enum err_code sigv4_parse(const char *header, struct sigv4_auth *out, struct err *e);
 
+/* Is name one of the semicolon-separated names of signed_headers? The
+ * whole name must match, case-insensitively ("host" is not signed by
+ * "hostx", "x-host" or "x-amz-date;x-ghost"). */
+int sigv4_signs_header(const char *signed_headers, const char *name);
+
 struct sigv4_header {
 	const char *name;	/* as received; compared case-insensitively */
 	const char *value;

@@ -15,6 +15,7 @@
 #include "aws/validate.h"
 #include "limits.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 static pcre2_code **compiled;		/* parallel to shapes[]; NULL: no pattern */
 static pthread_key_t match_key;		/* each thread's pcre2_match_data, freed at thread exit */
@@ -237,9 +238,9 @@ violation(struct walk *w, const json_t *v, const char *path, const char *constra
 	if (v == NULL) {
 		buf_printf(&w->msgs, "%sValue null", w->count > 1 ? "; " : "");
 	} else {
-		render(&val, v);
+		render(&val, v);	/* cut at the cap: back to a character boundary */
 		buf_printf(&w->msgs, "%sValue '%.*s'", w->count > 1 ? "; " : "",
-		    (int)val.len, buf_cstr(&val));
+		    (int)utf8_boundary(buf_cstr(&val), val.len), buf_cstr(&val));
 	}
 	buf_printf(&w->msgs, " at '%s' failed to satisfy constraint: %s", path, constraint);
 	buf_free(&val);
@@ -301,7 +302,7 @@ type_ok(struct walk *w, const struct shape *s, const json_t *v, const char *path
 	return ok;
 }
 
-static void walk(struct walk *w, int shape, const json_t *v, const char *path);
+static void walk(struct walk *w, int shape, json_t *v, const char *path);
 
 /* Checks element x of container v (at path) against shapes[shape]: its
  * type, when sub (the element's own path) is given, then its constraints,
@@ -328,12 +329,45 @@ summarize(struct walk *w, const json_t *v, const char *path, int shape, const js
 	return n > 0;
 }
 
-/* Checks the elements (or keys and values) of a list or map: scalar
- * violations are summarised at the container's path as Coral does
- * ("Member must satisfy constraint: [...]"), structures are walked with
- * paths of the form list.N.member.field. */
+/* Reports every null element of list v, or null value of map v: null is
+ * no value, and a list or map cannot hold one ("Value null at 'tags.k'
+ * failed to satisfy constraint: Member must not be null"). */
 static void
-walk_elements(struct walk *w, const struct shape *s, const json_t *v, const char *path)
+null_elements(struct walk *w, const struct shape *s, const json_t *v, const char *path)
+{
+	struct buf sub;
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (s->type == SHAPE_LIST) {
+		json_array_foreach(v, i, x) {
+			if (!json_is_null(x))
+				continue;
+			buf_init(&sub, 0);
+			buf_printf(&sub, "%s.%zu.member", path, i + 1);
+			violation(w, NULL, buf_cstr(&sub), "Member must not be null");
+			buf_free(&sub);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)v, k, x) {
+		if (!json_is_null(x))
+			continue;
+		buf_init(&sub, 0);
+		buf_printf(&sub, "%s.%s", path, k);
+		violation(w, NULL, buf_cstr(&sub), "Member must not be null");
+		buf_free(&sub);
+	}
+}
+
+/* Checks the elements (or keys and values) of a list or map: nulls are
+ * violations of their own, scalar violations are summarised at the
+ * container's path as Coral does ("Member must satisfy constraint:
+ * [...]"), structures are walked with paths of the form
+ * list.N.member.field. */
+static void
+walk_elements(struct walk *w, const struct shape *s, json_t *v, const char *path)
 {
 	struct buf sub;
 	const char *k;
@@ -341,8 +375,11 @@ walk_elements(struct walk *w, const struct shape *s, const json_t *v, const char
 	size_t i;
 	int r;
 
+	null_elements(w, s, v, path);
 	if (s->type == SHAPE_LIST && shapes[s->member].type == SHAPE_STRUCTURE) {
 		json_array_foreach(v, i, x) {
+			if (json_is_null(x))
+				continue;
 			buf_init(&sub, 0);
 			buf_printf(&sub, "%s.%zu.member", path, i + 1);
 			walk(w, s->member, x, buf_cstr(&sub));
@@ -382,8 +419,22 @@ walk_elements(struct walk *w, const struct shape *s, const json_t *v, const char
 	}
 }
 
+/* Deletes every member of object v whose value is null: null means
+ * absent, and once deleted no later reader can take it for present. */
 static void
-walk(struct walk *w, int shape, const json_t *v, const char *path)
+drop_nulls(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	void *tmp;
+
+	json_object_foreach_safe(v, tmp, k, x)
+		if (json_is_null(x))
+			json_object_del(v, k);
+}
+
+static void
+walk(struct walk *w, int shape, json_t *v, const char *path)
 {
 	const struct shape *s = &shapes[shape];
 	const struct shape_member *m;
@@ -395,12 +446,13 @@ walk(struct walk *w, int shape, const json_t *v, const char *path)
 	if (!type_ok(w, s, v, path))
 		return;
 	if (s->type == SHAPE_STRUCTURE) {
+		drop_nulls(v);
 		for (i = 0; i < s->n_members && !w->type_error; i++) {
 			m = &s->members[i];
 			x = json_object_get(v, m->name);
 			buf_init(&sub, 0);
 			buf_printf(&sub, "%s%s%s", path, *path ? "." : "", m->name);
-			if (x == NULL || json_is_null(x)) {
+			if (x == NULL) {
 				if (m->required)
 					violation(w, NULL, buf_cstr(&sub), "Member must not be null");
 			} else {
@@ -419,7 +471,7 @@ walk(struct walk *w, int shape, const json_t *v, const char *path)
 }
 
 enum err_code
-validate_input(int shape, const json_t *value, struct err *e)
+validate_input(int shape, json_t *value, struct err *e)
 {
 	struct walk w = { .count = 0, .type_error = 0 };
 	enum err_code rc = ERR_OK;

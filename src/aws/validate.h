@@ -19,12 +19,14 @@ void validate_fini(void);
 
 /* Walks value (a JSON object) against shapes[shape]. Members bound to the
  * URI, query or headers are expected in the same object (the dispatcher
- * puts them there). JSON null counts as absent; unknown members are
- * ignored. Returns ERR_OK; ERR_SERIALIZATION when a value has the wrong
+ * puts them there). A null structure member counts as absent and is
+ * deleted from value (at every depth), so whoever reads value afterwards
+ * never meets a null; a null element of a list or value of a map is a
+ * violation ("Member must not be null"). Unknown members are ignored. Returns ERR_OK; ERR_SERIALIZATION when a value has the wrong
  * JSON type; ERR_VALIDATION listing every constraint violated, Coral style:
  * "2 validation errors detected: Value 'x' at 'name' failed to satisfy
  * constraint: Member must ...; ...". Thread-safe. */
-enum err_code validate_input(int shape, const json_t *value, struct err *e);
+enum err_code validate_input(int shape, json_t *value, struct err *e);
 
 /* Does the whole of s (len bytes of UTF-8) match the pattern of
  * shapes[shape]? A shape without a pattern matches everything. */

@@ -42,7 +42,7 @@ now_ms(void)
 /* ---- the ivs-realtime operations, called as the caller ------------------ */
 
 static enum err_code
-call_ivs_borrowed(struct call *c, enum op_id op, const json_t *in, const char *resource,
+call_ivs_borrowed(struct call *c, enum op_id op, json_t *in, const char *resource,
     json_t **out)
 {
 	char action[96];

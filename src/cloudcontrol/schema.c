@@ -6,21 +6,67 @@
  * pattern, enum, minimum, maximum, minItems, maxItems, uniqueItems, items
  * and $ref to "#/definitions/...". Messages follow CloudFormation's
  * ("#/Name: failed validation constraint for keyword [pattern]").
+ * Every check is linear in the model: patterns are compiled once, at
+ * start; uniqueItems sorts the items' canonical texts; an array that
+ * breaks minItems or maxItems is not looked into further.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cloudcontrol/schema.h"
 #include "util/buf.h"
 
 #define MAX_PROBLEMS 5
+#define MAX_PATTERNS 32		/* the schema has 3 */
 
 extern const char stage_schema_json[];	/* schema_gen.c */
 
 static json_t *schema;
+
+/* Every "pattern" of the schema, compiled at start; read-only afterwards. */
+static struct {
+	const char *text;	/* the schema's own string: compared by address */
+	pcre2_code *re;		/* NULL: the pattern does not compile */
+} patterns[MAX_PATTERNS];
+static int n_patterns;
+
+/* Compiles every "pattern" string found in s. */
+static enum err_code
+compile_patterns(const json_t *s, struct err *e)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	int err;
+	PCRE2_SIZE off;
+
+	if (json_is_array(s))
+		json_array_foreach(s, i, x)
+			if (compile_patterns(x, e) != ERR_OK)
+				return e->code;
+	if (!json_is_object(s))
+		return ERR_OK;
+	json_object_foreach((json_t *)s, key, x) {
+		if (strcmp(key, "pattern") == 0 && json_is_string(x)) {
+			if (n_patterns == MAX_PATTERNS)
+				return err_set(e, ERR_INTERNAL, "resource schema: more than %d patterns",
+				    MAX_PATTERNS);
+			patterns[n_patterns].text = json_string_value(x);
+			patterns[n_patterns].re = pcre2_compile((PCRE2_SPTR)json_string_value(x),
+			    PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+			if (patterns[n_patterns].re != NULL)
+				(void)pcre2_jit_compile(patterns[n_patterns].re, PCRE2_JIT_COMPLETE);
+			n_patterns++;
+		} else if (compile_patterns(x, e) != ERR_OK) {
+			return e->code;
+		}
+	}
+	return ERR_OK;
+}
 
 enum err_code
 schema_init(struct err *e)
@@ -29,12 +75,17 @@ schema_init(struct err *e)
 
 	if ((schema = json_loads(stage_schema_json, 0, &je)) == NULL)
 		return err_set(e, ERR_INTERNAL, "resource schema: %s", je.text);
-	return ERR_OK;
+	return compile_patterns(schema, e);
 }
 
 void
 schema_fini(void)
 {
+	int i;
+
+	for (i = 0; i < n_patterns; i++)
+		pcre2_code_free(patterns[i].re);
+	n_patterns = 0;
 	json_decref(schema);
 	schema = NULL;
 }
@@ -110,22 +161,22 @@ code_points(const char *s)
 }
 
 /* JSON Schema patterns are searched for, not matched whole (they anchor
- * themselves with ^ and $). */
+ * themselves with ^ and $). pattern is the schema's own string. */
 static int
 pattern_ok(const char *pattern, const char *s)
 {
-	int rc, err;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-	    &err, &off, NULL);
 	pcre2_match_data *md;
+	pcre2_code *re = NULL;
+	int i, rc;
 
+	for (i = 0; i < n_patterns && re == NULL; i++)
+		if (patterns[i].text == pattern)
+			re = patterns[i].re;
 	if (re == NULL)
 		return 1;	/* a pattern we cannot read constrains nothing */
 	md = pcre2_match_data_create_from_pattern(re, NULL);
 	rc = md ? pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) : 0;
 	pcre2_match_data_free(md);
-	pcre2_code_free(re);
 	return rc >= 0;
 }
 
@@ -189,27 +240,62 @@ walk_object(struct check *k, const json_t *s, const json_t *v, const char *path)
 	}
 }
 
+static int
+compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Are the items of v all different? Compares their canonical texts
+ * (compact, keys sorted) after sorting them: O(n log n), not O(n^2). An
+ * item that cannot be written counts as different. */
+static int
+items_unique(const json_t *v)
+{
+	size_t i, n = json_array_size(v);
+	char **texts = calloc(n ? n : 1, sizeof(*texts));
+	int unique = 1;
+
+	if (texts == NULL)
+		return 1;
+	for (i = 0; i < n; i++)
+		if ((texts[i] = json_dumps(json_array_get(v, i), JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENCODE_ANY)) == NULL)
+			goto out;
+	qsort(texts, n, sizeof(*texts), compare_texts);
+	for (i = 1; i < n && unique; i++)
+		unique = strcmp(texts[i - 1], texts[i]) != 0;
+out:
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	return unique;
+}
+
 static void
 walk_array(struct check *k, const json_t *s, const json_t *v, const char *path)
 {
-	const json_t *items = json_object_get(s, "items"), *x, *y;
+	const json_t *items = json_object_get(s, "items"), *x;
 	json_int_t min = json_integer_value(json_object_get(s, "minItems"));
 	const json_t *max = json_object_get(s, "maxItems");
 	char sub[512];
-	size_t i, j;
+	size_t i;
 
-	if ((json_int_t)json_array_size(v) < min)
+	if ((json_int_t)json_array_size(v) < min) {
 		problem(k, path, "expected minimum item count: %s", "minItems");
-	if (max && (json_int_t)json_array_size(v) > json_integer_value(max))
+		return;
+	}
+	if (max && (json_int_t)json_array_size(v) > json_integer_value(max)) {
 		problem(k, path, "expected maximum item count: %s", "maxItems");
-	if (json_is_true(json_object_get(s, "uniqueItems")))
-		json_array_foreach(v, i, x)
-			for (j = i + 1; j < json_array_size(v); j++)
-				if (json_equal(x, y = json_array_get(v, j)))
-					problem(k, path, "array items are not unique (%s)", "uniqueItems");
+		return;
+	}
+	if (json_is_true(json_object_get(s, "uniqueItems")) && !items_unique(v))
+		problem(k, path, "array items are not unique (%s)", "uniqueItems");
 	if (items == NULL)
 		return;
 	json_array_foreach(v, i, x) {
+		if (k->problems > MAX_PROBLEMS)
+			return;
 		snprintf(sub, sizeof(sub), "%s/%zu", path, i);
 		walk(k, items, x, sub);
 	}

@@ -1,8 +1,19 @@
 /* JSON Patch: each operation works on a copy of the document, which
- * replaces the original only when every operation succeeded. */
+ * replaces the original only when every operation succeeded.
+ *
+ * Every operation is weighed before it is carried out: the document's
+ * weight (the least length its compact JSON text can have) is kept up to
+ * date as values arrive and leave, and an operation that would take it past
+ * LIMIT_PATCH_DOCUMENT_BYTES, or a patch whose copies add up past
+ * LIMIT_PATCH_COPY_BYTES, is refused before anything is copied. A patch
+ * thus costs time and memory in proportion to those limits, whatever it
+ * asks for.
+ */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
 #include "util/jsonpatch.h"
 
 #define MAX_TOKENS 64
@@ -159,9 +170,92 @@ proper_prefix(const struct pointer *a, const struct pointer *b)
 	return 1;
 }
 
-/* Applies one operation to *doc. */
+/* What a patch has spent so far. */
+struct budget {
+	size_t doc;		/* weight of the document being patched */
+	size_t copied;		/* weight of every value copied into it so far */
+};
+
+/* The least length of v's compact JSON text, or cap + 1 once that is
+ * known to exceed cap: the walk stops there, so it costs O(min(v, cap)). */
+static size_t
+weigh(const json_t *v, size_t cap)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = 2;	/* the brackets of a container */
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_length(v) + 2;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, k, x)
+			if ((n += strlen(k) + 4 + weigh(x, cap - (n < cap ? n : cap))) > cap)
+				return cap + 1;
+		return n;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, x)
+			if ((n += 1 + weigh(x, cap - (n < cap ? n : cap))) > cap)
+				return cap + 1;
+		return n;
+	case JSON_FALSE:
+		return 5;
+	case JSON_TRUE:
+	case JSON_NULL:
+		return 4;
+	default:
+		return 1;	/* a number: at least one digit */
+	}
+}
+
+/* The weight a value adds beside its own at p: its key, quotes, colon and
+ * comma in an object, its comma in an array, nothing at the root. */
+static size_t
+slot(json_t *doc, const struct pointer *p)
+{
+	if (p->n == 0)
+		return 0;
+	return json_is_object(resolve(doc, p, p->n - 1)) ? strlen(p->tokens[p->n - 1]) + 4 : 1;
+}
+
+/* Takes the weight of v, leaving p, off b. */
+static void
+spend_less(struct budget *b, json_t *doc, const struct pointer *p, const json_t *v)
+{
+	size_t w = weigh(v, SIZE_MAX / 2) + slot(doc, p);
+
+	b->doc = b->doc > w ? b->doc - w : 0;
+}
+
+/* Admits v arriving at p in doc (replacing what is there when replacing,
+ * or when p is the root or an existing object member, as add does), a
+ * fresh copy when copy is set: refused with e set if the document or the
+ * patch's copies would exceed their limit. Weighs before anything is
+ * copied. */
 static enum err_code
-apply_one(json_t **doc, const json_t *op, size_t at, struct err *e)
+admit(struct budget *b, json_t *doc, const struct pointer *p, const json_t *v, int copy,
+    int replacing, size_t at, struct err *e)
+{
+	json_t *old = resolve(doc, p, p->n);
+	size_t w = weigh(v, LIMIT_PATCH_DOCUMENT_BYTES), next;
+
+	if (old != NULL && (replacing || p->n == 0 || json_is_object(resolve(doc, p, p->n - 1))))
+		spend_less(b, doc, p, old);
+	next = b->doc + w + slot(doc, p);
+	if (next > LIMIT_PATCH_DOCUMENT_BYTES)
+		return err_set(e, ERR_VALIDATION, "Patch operation %zu: the document would exceed "
+		    "the limit of %d bytes", at, LIMIT_PATCH_DOCUMENT_BYTES);
+	if (copy && b->copied + w > LIMIT_PATCH_COPY_BYTES)
+		return err_set(e, ERR_VALIDATION, "Patch operation %zu: the patch copies more than "
+		    "the limit of %d bytes", at, LIMIT_PATCH_COPY_BYTES);
+	b->doc = next;
+	b->copied += copy ? w : 0;
+	return ERR_OK;
+}
+
+/* Applies one operation to *doc, within budget b. */
+static enum err_code
+apply_one(json_t **doc, const json_t *op, size_t at, struct budget *b, struct err *e)
 {
 	const char *name = json_string_value(json_object_get(op, "op"));
 	const char *path = json_string_value(json_object_get(op, "path"));
@@ -184,12 +278,16 @@ apply_one(json_t **doc, const json_t *op, size_t at, struct err *e)
 		} else if (strcmp(name, "replace") == 0 && resolve(*doc, &p, p.n) == NULL) {
 			FAIL("Patch operation %zu: nothing to replace at %s", at, path);
 		} else {
+			if ((rc = admit(b, *doc, &p, value, 1, strcmp(name, "replace") == 0, at, e)) != ERR_OK)
+				goto out;
 			if (strcmp(name, "replace") == 0 && p.n > 0)
 				json_decref(take(*doc, &p));
 			if (add(doc, &p, json_deep_copy(value)) != 0)
 				FAIL("Patch operation %zu: cannot %s at %s", at, name, path);
 		}
 	} else if (strcmp(name, "remove") == 0) {
+		if ((v = resolve(*doc, &p, p.n)) != NULL && p.n > 0)
+			spend_less(b, *doc, &p, v);
 		if ((v = take(*doc, &p)) == NULL)
 			FAIL("Patch operation %zu: nothing to remove at %s", at, path);
 		json_decref(v);
@@ -198,12 +296,23 @@ apply_one(json_t **doc, const json_t *op, size_t at, struct err *e)
 			FAIL("Patch operation %zu (%s) needs a \"from\" JSON Pointer", at, name);
 		if (strcmp(name, "move") == 0 && proper_prefix(&f, &p))
 			FAIL("Patch operation %zu: cannot move %s into itself (%s)", at, from, path);
-		if (strcmp(name, "move") == 0)
-			v = f.n == 0 ? json_incref(*doc) : take(*doc, &f);
-		else
-			v = json_deep_copy(resolve(*doc, &f, f.n));
-		if (v == NULL)
+		if ((v = resolve(*doc, &f, f.n)) == NULL)
 			FAIL("Patch operation %zu: nothing at %s to %s", at, from, name);
+		if (strcmp(name, "move") == 0) {
+			if (f.n > 0)
+				spend_less(b, *doc, &f, v);
+			v = f.n == 0 ? json_incref(*doc) : take(*doc, &f);
+		} else {
+			if ((rc = admit(b, *doc, &p, v, 1, 0, at, e)) != ERR_OK)
+				goto out;
+			v = json_deep_copy(v);
+		}
+		if (v == NULL)
+			FAIL("Patch operation %zu: out of memory", at);
+		if (strcmp(name, "move") == 0 && (rc = admit(b, *doc, &p, v, 0, 0, at, e)) != ERR_OK) {
+			json_decref(v);
+			goto out;
+		}
 		if (add(doc, &p, v) != 0)
 			FAIL("Patch operation %zu: cannot %s to %s", at, name, path);
 	} else {
@@ -220,6 +329,7 @@ out:
 enum err_code
 jsonpatch_apply(json_t **doc, const json_t *patch, struct err *e)
 {
+	struct budget b = { .doc = weigh(*doc, SIZE_MAX / 2), .copied = 0 };
 	json_t *work, *op;
 	size_t i;
 
@@ -228,7 +338,7 @@ jsonpatch_apply(json_t **doc, const json_t *patch, struct err *e)
 	if ((work = json_deep_copy(*doc)) == NULL)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	json_array_foreach(patch, i, op) {
-		if (apply_one(&work, op, i, e) != ERR_OK) {
+		if (apply_one(&work, op, i, &b, e) != ERR_OK) {
 			json_decref(work);
 			return e->code;
 		}

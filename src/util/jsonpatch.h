@@ -14,7 +14,10 @@
 /* Applies patch (a JSON array of operation objects) to *doc. On success
  * *doc is the patched document (the old one released, the caller owns the
  * new). On failure returns ERR_VALIDATION with a message naming the
- * operation and pointer, and leaves *doc untouched. */
+ * operation and pointer, and leaves *doc untouched. An operation that
+ * would make the document weigh more than LIMIT_PATCH_DOCUMENT_BYTES (the
+ * least length of its compact JSON text), or the patch copy more than
+ * LIMIT_PATCH_COPY_BYTES in all, is refused so, before it copies anything. */
 enum err_code jsonpatch_apply(json_t **doc, const json_t *patch, struct err *e);
 
 #endif

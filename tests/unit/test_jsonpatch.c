@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
+#include "limits.h"
+#include "util/buf.h"
 #include "util/jsonpatch.h"
 
 struct row {
@@ -96,11 +99,126 @@ test_rows(void **state)
 	}
 }
 
+/* Bounds: patches that would grow the document past
+ * LIMIT_PATCH_DOCUMENT_BYTES or copy past LIMIT_PATCH_COPY_BYTES, each
+ * refused (ok 0) within 500 ms (unbounded, the worst take seconds and
+ * gigabytes), beside similar ones within the bounds. A row's patch is op
+ * repeated n times, "%d" in it standing for the index; big is the size of
+ * the string at /big in the document ("a" * big), and value_big the size
+ * of the string "%s" stands for. */
+struct bound_row {
+	const char *name, *op;
+	int n, ok;
+	size_t big, value_big;
+};
+
+static const struct bound_row bound_rows[] = {
+	{ "24 copies of the root", "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/x%d\"}", 24, 0, 10, 0 },
+	{ "18 copies of the root of a tiny document", "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/x%d\"}", 18, 0, 0, 0 },
+	{ "4 copies of the root", "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/x%d\"}", 4, 1, 10, 0 },
+	{ "copies of a large subtree", "{\"op\":\"copy\",\"from\":\"/big\",\"path\":\"/c%d\"}", 10, 0, 30000, 0 },
+	{ "one copy of a large subtree", "{\"op\":\"copy\",\"from\":\"/big\",\"path\":\"/c%d\"}", 1, 1, 30000, 0 },
+	{ "copy and remove, over and over", "{\"op\":\"copy\",\"from\":\"/big\",\"path\":\"/c\"},"
+	  "{\"op\":\"remove\",\"path\":\"/c\"}", 40, 0, 60000, 0 },
+	{ "moves of a large subtree do not grow it", "{\"op\":\"move\",\"from\":\"/big\",\"path\":\"/m\"},"
+	  "{\"op\":\"move\",\"from\":\"/m\",\"path\":\"/big\"}", 200, 1, 100000, 0 },
+	{ "add large values", "{\"op\":\"add\",\"path\":\"/a%d\",\"value\":\"%s\"}", 5, 0, 10, 40000 },
+	{ "add a value past the limit", "{\"op\":\"add\",\"path\":\"/a%d\",\"value\":\"%s\"}", 1, 0, 10,
+	  LIMIT_PATCH_DOCUMENT_BYTES },
+	{ "replace with a large value", "{\"op\":\"replace\",\"path\":\"/big\",\"value\":\"%s\"}", 1, 0, 10,
+	  LIMIT_PATCH_DOCUMENT_BYTES },
+	{ "replace the root with a large value", "{\"op\":\"replace\",\"path\":\"\",\"value\":\"%s\"}", 1, 0, 10,
+	  LIMIT_PATCH_DOCUMENT_BYTES },
+	{ "replacing a large value keeps the weight", "{\"op\":\"replace\",\"path\":\"/big\",\"value\":\"%s\"}",
+	  3, 1, 50000, 50000 },
+	{ "add and remove frees the weight", "{\"op\":\"add\",\"path\":\"/a\",\"value\":\"%s\"},"
+	  "{\"op\":\"remove\",\"path\":\"/a\"}", 3, 1, 10, 60000 },
+};
+
+static char *
+repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	assert_non_null(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* Appends tpl to b with "%d" replaced by k and "%s" by value. */
+static void
+expand(struct buf *b, const char *tpl, int k, const char *value)
+{
+	for (; *tpl; tpl++) {
+		if (tpl[0] == '%' && tpl[1] == 'd') {
+			buf_printf(b, "%d", k);
+			tpl++;
+		} else if (tpl[0] == '%' && tpl[1] == 's') {
+			buf_puts(b, value);
+			tpl++;
+		} else {
+			buf_append(b, tpl, 1);
+		}
+	}
+}
+
+static void
+test_bounds(void **state)
+{
+	const struct bound_row *r;
+	struct timespec t0, t1;
+	struct buf text;
+	json_t *doc, *patch;
+	struct err e;
+	char *big, *value;
+	size_t i;
+	int k;
+	double ms;
+
+	(void)state;
+	for (i = 0; i < sizeof(bound_rows) / sizeof(bound_rows[0]); i++) {
+		r = &bound_rows[i];
+		big = repeat('a', r->big);
+		value = repeat('v', r->value_big);
+		doc = json_pack("{s:s}", "big", big);
+		buf_init(&text, 0);
+		buf_puts(&text, "[");
+		for (k = 0; k < r->n; k++) {
+			if (k > 0)
+				buf_puts(&text, ",");
+			expand(&text, r->op, k, value);
+		}
+		buf_puts(&text, "]");
+		assert_false(text.truncated);
+		patch = json_loads(buf_cstr(&text), 0, NULL);
+		if (patch == NULL)
+			fail_msg("%s: the patch does not parse", r->name);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		enum err_code rc = jsonpatch_apply(&doc, patch, &e);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		if (r->ok && rc != ERR_OK)
+			fail_msg("%s: refused: %s", r->name, e.msg);
+		if (!r->ok && (rc != ERR_VALIDATION || strstr(e.msg, "limit") == NULL))
+			fail_msg("%s: rc %d, want a refusal naming the limit (%s)", r->name, rc,
+			    rc ? e.msg : "");
+		if (ms > 500)
+			fail_msg("%s: took %.1f ms", r->name, ms);
+		json_decref(doc);
+		json_decref(patch);
+		buf_free(&text);
+		free(big);
+		free(value);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests_name("jsonpatch", tests, NULL, NULL);

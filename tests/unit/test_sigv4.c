@@ -283,11 +283,33 @@ test_signing_key(void **state)
 	assert_string_equal(hex, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 }
 
+/* A signed header is a whole name of the list, never a substring. */
+static void
+test_signs_header(void **state)
+{
+	static const struct {
+		const char *list;
+		int want;
+	} lists[] = {
+		{ "host;x-amz-date", 1 }, { "content-type;host;x-amz-date", 1 }, { "x-amz-date;host", 1 },
+		{ "host", 1 }, { "Host;x-amz-date", 1 },
+		{ "x-amz-date;x-ghost", 0 }, { "hostx", 0 }, { "x-host", 0 }, { "hos", 0 },
+		{ "host-name;x-amz-date", 0 }, { ";;", 0 }, { "", 0 }, { "x-amz-date;hostx;xhost", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (sigv4_signs_header(lists[i].list, "host") != lists[i].want)
+			fail_msg("'%s': want %d", lists[i].list, lists[i].want);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_signs_header),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_suite_vectors),
 		cmocka_unit_test(test_encoded_path_vectors),

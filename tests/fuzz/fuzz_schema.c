@@ -1,0 +1,34 @@
+/* Fuzz target: the resource schema's checks (src/cloudcontrol/schema.c).
+ * Input: a resource model as JSON text, checked as a create would. */
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cloudcontrol/schema.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct err e;
+
+	(void)argc;
+	(void)argv;
+	return schema_init(&e) == ERR_OK ? 0 : 1;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *v = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+	struct err e;
+
+	if (v != NULL) {
+		(void)schema_check_read_only(NULL, v, &e);
+		(void)schema_check(v, &e);
+	}
+	json_decref(v);
+	return 0;
+}
