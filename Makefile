@@ -28,6 +28,7 @@ SRC := \
 	src/ivs/token.c src/ivs/ops.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
+	src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
