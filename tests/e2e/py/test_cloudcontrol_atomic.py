@@ -166,7 +166,7 @@ def test_sigkill_during_creates_leaves_no_orphan_stage():
     lock = threading.Lock()
     try:
         for rnd in range(3):
-            stop = threading.Event()
+            stop, acked = threading.Event(), threading.Event()
 
             def burst(w):
                 c = cc(s, key=acct, fragile=True)
@@ -178,13 +178,15 @@ def test_sigkill_during_creates_leaves_no_orphan_stage():
                         tokens.append((tok, name))
                     try:
                         create(c, {"Name": name}, ClientToken=tok)
+                        acked.set()
                     except Exception:
                         return
 
             threads = [threading.Thread(target=burst, args=(w,)) for w in range(4)]
             for t in threads:
                 t.start()
-            time.sleep(0.3 + rng.random() * 0.7)
+            acked.wait(10)  # a loaded machine: let some creates through first
+            time.sleep(rng.random() * 0.7)
             s.stop(signal.SIGKILL)
             stop.set()
             for t in threads:
