@@ -28,6 +28,7 @@ SRC := \
 	src/ivs/token.c src/ivs/ops.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
+	src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c \
 	src/net/ws.c src/net/loop.c
 MAIN := src/main.c

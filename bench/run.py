@@ -53,11 +53,19 @@ def wait_ready(url, deadline=30):
     raise RuntimeError("not ready: " + url)
 
 
+CC_TARGET = "CloudApiService."  # a path of "CC:<Operation>" is a Cloud Control request
+
+
 def sign(base, method, path, body):
-    """A request signed now by botocore's SigV4 signer, as the replay file wrk reads."""
-    req = botocore.awsrequest.AWSRequest(method=method, url=base + path, data=body,
-                                         headers={"Content-Type": "application/json"})
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY, SECRET), "ivs", REGION).add_auth(req)
+    """A request signed now by botocore's SigV4 signer, as the replay file wrk reads.
+    A path "CC:<Operation>" makes a Cloud Control (awsJson1_0) request to POST /."""
+    service, headers = "ivs", {"Content-Type": "application/json"}
+    if path.startswith("CC:"):
+        service, headers = "cloudcontrolapi", {"Content-Type": "application/x-amz-json-1.0",
+                                               "X-Amz-Target": CC_TARGET + path[3:]}
+        path = "/"
+    req = botocore.awsrequest.AWSRequest(method=method, url=base + path, data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY, SECRET), service, REGION).add_auth(req)
     p = req.prepare()
     lines = [method, p.url[len(base):]] + ["%s: %s" % (k, v) for k, v in p.headers.items()
                                             if k.lower() != "content-length"]
@@ -181,9 +189,19 @@ def page_ms(base, arn):
         os.unlink(replay)
 
 
-def run_ops(base, arn):
-    """Each operation's wrk run against base; [(name, wrk result)]."""
+def url_of(base, path):
+    return base + ("/" if path.startswith("CC:") else path)
+
+
+def run_ops(base, arn, only=None):
+    """Each operation's wrk run against base (those named in only, if given);
+    [(name, wrk result)]."""
     enc_arn = urllib.request.quote(arn, safe="")
+    # Cloud Control UpdateResource: a rename and a tag replace in one patch, no
+    # ClientToken (each replay is a request of its own): the whole change and
+    # its request record in one job, as every UpdateResource is carried out
+    patch = json.dumps([{"op": "replace", "path": "/Name", "value": "cc-renamed"},
+                        {"op": "replace", "path": "/Tags", "value": [{"Key": "a", "Value": "cc"}]}])
     runs = [
         ("GetStage", "POST", "/GetStage", json.dumps({"arn": arn}).encode()),
         ("ListStages (50)", "POST", "/ListStages", b'{"maxResults": 50}'),
@@ -192,12 +210,16 @@ def run_ops(base, arn):
         ("TagResource", "POST", "/tags/" + enc_arn, b'{"tags": {"c": "3"}}'),
         ("CreateParticipantToken", "POST", "/CreateParticipantToken",
          json.dumps({"stageArn": arn, "userId": "bench"}).encode()),
+        ("CC UpdateResource", "POST", "CC:UpdateResource",
+         json.dumps({"TypeName": "AWS::IVS::Stage", "Identifier": arn, "PatchDocument": patch}).encode()),
     ]
     results = []
     for name, method, path, body in runs:
+        if only and name not in only:
+            continue
         replay = sign(base, method, path, body)
         try:
-            results.append((name, wrk(base + path, replay)))
+            results.append((name, wrk(url_of(base, path), replay)))
         finally:
             os.unlink(replay)
     return results
@@ -230,7 +252,34 @@ def postgres_runs(tmp, creds):
         subprocess.run([pg, "remove", pgdir], capture_output=True)
 
 
+def only_lines(names):
+    """BENCH_ONLY="CC UpdateResource,GetStage": just those lines, on a fresh
+    server with a few stages, printed and not recorded (a short run)."""
+    tmp = tempfile.mkdtemp(prefix="rtstage-bench-")
+    creds = os.path.join(tmp, "creds")
+    with open(creds, "w") as f:
+        f.write("[bench]\naws_access_key_id = %s\naws_secret_access_key = %s\naccount_id = %s\n"
+                % (KEY, SECRET, ACCOUNT))
+    server = Rtstage(os.path.join(tmp, "data"), creds)
+    try:
+        server.start()
+        arn = call(server.base, "POST", "/CreateStage", b'{"name": "bench", "tags": {"a": "1", "b": "2"}}')["stage"]["arn"]
+        results = run_ops(server.base, arn, only=names)
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("\n%-26s %10s %9s %9s %7s" % ("operation", "req/s", "p50 ms", "p99 ms", "non2xx"))
+    for name, r in results:
+        print("%-26s %10.0f %9.3f %9.3f %7d" % (name, r["rps"], r["p50_ms"], r["p99_ms"],
+                                                r["non2xx"] + r["socket_errors"]))
+    if any(r["non2xx"] or r["socket_errors"] for _, r in results):
+        sys.exit("bench: non-2xx answers")
+
+
 def main():
+    if os.environ.get("BENCH_ONLY"):
+        return only_lines([n.strip() for n in os.environ["BENCH_ONLY"].split(",")])
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:
             sys.exit("bench: %s is missing (make bench installs it as root)" % tool)

@@ -1,26 +1,30 @@
-/* The resource model of AWS::IVS::Stage and the ivs-realtime API's Stage:
- * one from the other. Knows the schema's names and nesting; knows nothing
- * of requests or the store. */
+/* The resource model of AWS::IVS::Stage and the domain's stage: one from
+ * the other. Knows the schema's names and nesting; knows nothing of
+ * requests or the store. */
 #ifndef RTSTAGE_CLOUDCONTROL_MODEL_H
 #define RTSTAGE_CLOUDCONTROL_MODEL_H
 
 #include <jansson.h>
 
+#include "ivs/tags.h"
+#include "store/stage_store.h"
 #include "util/err.h"
 
-/* The model of stage, a Stage object as GetStage returns it: Arn, Name,
- * AutoParticipantRecordingConfiguration (the schema's nesting), Tags (a
- * list of {Key, Value} in key order; absent when there are none),
- * ActiveSessionId (when there is one). Caller owns the result. */
-json_t *model_from_stage(const json_t *stage);
+/* The model of stage st with tags (in the order given; NULL: none): Arn,
+ * Name, AutoParticipantRecordingConfiguration (the schema's nesting),
+ * Tags (a list of {Key, Value}; absent when there are none). Caller owns
+ * the result; NULL when out of memory. */
+json_t *model_from_stage(const struct stage_rec *st, const struct tag_set *tags);
 
-/* The API's autoParticipantRecordingConfiguration for the model's
- * AutoParticipantRecordingConfiguration rec (NULL: recording off, every
- * member at its default). Caller owns the result. */
-json_t *model_recording_to_api(const json_t *rec);
+/* The recording the model's AutoParticipantRecordingConfiguration rec
+ * (checked against the schema) asks for, into out: members it does not
+ * give take their defaults; NULL: recording off. ERR_VALIDATION when a
+ * value does not fit. */
+enum err_code model_recording(const json_t *rec, struct recording *out, struct err *e);
 
-/* The API's tag map for the model's Tags list (NULL: no tags) into *map
- * (caller owns). ERR_VALIDATION when a key repeats or is reserved. */
-enum err_code model_tags_to_api(const json_t *tags, json_t **map, struct err *e);
+/* The tag set of the model's Tags list (NULL: no tags) into out (emptied
+ * first; the caller frees it). ERR_VALIDATION when a key repeats or is
+ * reserved, naming it as CloudFormation does. */
+enum err_code model_tags(const json_t *tags, struct tag_set *out, struct err *e);
 
 #endif

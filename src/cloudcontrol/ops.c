@@ -1,10 +1,14 @@
-/* The Cloud Control operations for AWS::IVS::Stage.
+/* The Cloud Control operations, the same for every resource type of
+ * types.h.
  *
- * Like the real service's resource handlers, each operation is carried out
- * through the ivs-realtime operations themselves (CreateStage, GetStage,
- * UpdateStage, TagResource, UntagResource, DeleteStage, ListStages), with
- * the caller's identity and permissions: every rule of the API (quotas,
- * storage references, the tag limit, recording defaults) holds here too.
+ * Like the real service's resource handlers, a request needs the
+ * permissions of the API operations that would make its change
+ * (ivs:CreateStage, ivs:GetStage, ...); they are checked before anything
+ * is written. The change itself is carried out by the typed domain calls
+ * (quotas, storage references, the tag limit, recording defaults hold as
+ * in the API) in ONE store job, together with the request's outcome: a
+ * request changes everything it asks or nothing, and a resource never
+ * exists without the request that made it being recorded SUCCESS.
  *
  * A mutating request is recorded IN_PROGRESS before it acts (which also
  * claims its ClientToken, so a retry cannot act twice) and given its
@@ -20,15 +24,20 @@
 #include "aws/auth.h"
 #include "aws/validate.h"
 #include "cloudcontrol/cloudcontrol.h"
-#include "cloudcontrol/model.h"
 #include "cloudcontrol/schema.h"
+#include "cloudcontrol/types.h"
 #include "crypto/ids.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
+#include "ivs/paging.h"
 #include "store/request_store.h"
-#include "util/jsonpatch.h"
 
 #define LIST_REQUESTS_DEFAULT 20
+
+/* Every type served, by TypeName. */
+static const struct cc_type *const types[] = {
+	&cc_stage_type,
+};
 
 static long long
 now_ms(void)
@@ -39,77 +48,42 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- the ivs-realtime operations, called as the caller ------------------ */
-
+/* The type in's TypeName names: ERR_TYPE_NOT_FOUND if none. */
 static enum err_code
-call_ivs_borrowed(struct call *c, enum op_id op, json_t *in, const char *resource,
-    json_t **out)
+find_type(struct call *c, const json_t *in, const struct cc_type **type)
 {
-	char action[96];
-	json_error_t je;
-	enum err_code rc;
+	const char *name = json_string_value(json_object_get(in, "TypeName"));
+	size_t i;
 
-	*out = NULL;
-	c->err.code = ERR_OK;	/* handlers expect a clean slate */
-	c->err.msg[0] = '\0';
-	snprintf(action, sizeof(action), "ivs:%s", operations[op].name);
-	if (in == NULL)
-		return err_set(&c->err, ERR_INTERNAL, "out of memory");
-	if (auth_allow(c, action, resource) != ERR_OK ||
-	    validate_input(operations[op].input, in, &c->err) != ERR_OK)
-		return c->err.code;
-	if ((rc = ivs_ops[op](c, in, out)) != ERR_OK)
-		return rc;
-	if (*out == NULL && c->text_out != NULL) {
-		*out = json_loads(c->text_out, 0, &je);
-		free(c->text_out);
-		c->text_out = NULL;
-	}
-	if (*out == NULL)
-		*out = json_object();
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(name, types[i]->name) == 0) {
+			*type = types[i];
+			return ERR_OK;
+		}
+	return err_set(&c->err, ERR_TYPE_NOT_FOUND, "The type '%s' cannot be found.", name);
 }
 
-/* Runs ivs-realtime operation op on in (checked against the model first)
- * if the caller may perform it on resource; *out is its response. Takes
- * in (a new reference, NULL when it could not be made). */
+/* May the caller perform action on every resource of type (an ARN ending
+ * in "TYPE/" and a star)? */
 static enum err_code
-call_ivs(struct call *c, enum op_id op, json_t *in, const char *resource, json_t **out)
+allow_any(struct call *c, const struct cc_type *type, const char *action)
 {
-	enum err_code rc = call_ivs_borrowed(c, op, in, resource, out);
+	char any[160];
 
-	json_decref(in);
+	snprintf(any, sizeof(any), "arn:aws:ivs:%s:%s:%s/*", c->who.region, c->who.account,
+	    type->arn_type);
+	return auth_allow(c, action, any);
+}
+
+/* Words a domain ERR_NOT_FOUND (also of an identifier that is no ARN of
+ * the caller) as CloudFormation does; passes other codes on. */
+static enum err_code
+not_found(struct call *c, const struct cc_type *type, const char *id, enum err_code rc)
+{
+	if (rc == ERR_NOT_FOUND)
+		return err_set(&c->err, ERR_NOT_FOUND, "Resource of type '%s' with identifier '%s' "
+		    "was not found.", type->name, id);
 	return rc;
-}
-
-/* The resource model of the stage arn. ERR_NOT_FOUND (also for an
- * identifier that is no stage ARN of the caller) in CloudFormation's
- * words. */
-static enum err_code
-read_model(struct call *c, const char *arn, json_t **model)
-{
-	json_t *out = NULL;
-	enum err_code rc;
-
-	*model = NULL;
-	rc = call_ivs(c, OP_GetStage, json_pack("{s:s}", "arn", arn), arn, &out);
-	if (rc == ERR_NOT_FOUND || rc == ERR_VALIDATION)
-		rc = err_set(&c->err, ERR_NOT_FOUND, "Resource of type '%s' with identifier '%s' "
-		    "was not found.", schema_type_name(), arn);
-	else if (rc == ERR_OK && (*model = model_from_stage(json_object_get(out, "stage"))) == NULL)
-		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
-	json_decref(out);
-	return rc;
-}
-
-static enum err_code
-check_type(struct call *c, const json_t *in)
-{
-	const char *type = json_string_value(json_object_get(in, "TypeName"));
-
-	if (strcmp(type, schema_type_name()) != 0)
-		return err_set(&c->err, ERR_TYPE_NOT_FOUND, "The type '%s' cannot be found.", type);
-	return ERR_OK;
 }
 
 /* ---- resource requests ---------------------------------------------------- */
@@ -214,23 +188,33 @@ earlier(struct call *c, const struct request_rec *r, int *replay, json_t **out)
 	return rc;
 }
 
-/* Starts request r (operation, type and identifier set by the caller):
- * fingerprints what (the request as sent), claims the client token and
- * records it IN_PROGRESS. When the client token names the same request
- * made before, sets *replay and answers that request's event in *out. */
+/* Starts request r (identifier set by the caller) for operation op on
+ * type: fingerprints what the request is (op, type and what, so that a
+ * ClientToken names one request of one operation), claims the client
+ * token and records it IN_PROGRESS, in a commit of its own. When the
+ * client token names the same request made before, sets *replay and
+ * answers that request's event in *out. */
 static enum err_code
-begin(struct call *c, const json_t *in, const char *what, struct request_rec *r, int *replay,
-    json_t **out)
+begin(struct call *c, const json_t *in, const char *op, const struct cc_type *type,
+    const json_t *what, struct request_rec *r, int *replay, json_t **out)
 {
 	const char *ct = json_string_value(json_object_get(in, "ClientToken"));
+	json_t *all = json_pack("[s, s, O]", op, type->name, what);
+	char *text = all ? json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	unsigned char digest[32];
 	enum err_code rc;
 
+	json_decref(all);
+	snprintf(r->operation, sizeof(r->operation), "%s", op);
+	snprintf(r->type_name, sizeof(r->type_name), "%s", type->name);
 	snprintf(r->account, sizeof(r->account), "%s", c->who.account);
 	snprintf(r->region, sizeof(r->region), "%s", c->who.region);
 	snprintf(r->client_token, sizeof(r->client_token), "%s", ct ? ct : "");
-	if (ids_sha256(what, strlen(what), digest) != 0)
-		return err_set(&c->err, ERR_INTERNAL, "cannot hash the request");
+	if (text == NULL || ids_sha256(text, strlen(text), digest) != 0) {
+		free(text);
+		return err_set(&c->err, ERR_INTERNAL, "cannot fingerprint the request");
+	}
+	free(text);
 	ids_hex(digest, sizeof(digest), r->fingerprint);
 	snprintf(r->status, sizeof(r->status), "IN_PROGRESS");
 	r->created_ms = r->event_ms = now_ms();
@@ -251,31 +235,104 @@ begin(struct call *c, const json_t *in, const char *what, struct request_rec *r,
 	return rc;
 }
 
-/* Records the outcome of r: SUCCESS with model (NULL: none), or FAILED
- * with rc's handler error code and c->err's message; answers its event. */
+/* Records that r failed with rc (its handler error code and c->err's
+ * message) and answers its event. A failed change wrote nothing (its job
+ * was rolled back whole), so this is a commit of its own. */
 static enum err_code
-finish(struct call *c, struct request_rec *r, enum err_code rc, const json_t *model,
-    json_t **out)
+finish_failed(struct call *c, struct request_rec *r, enum err_code rc, json_t **out)
 {
-	char *text = model ? json_dumps(model, JSON_COMPACT) : NULL;
 	enum err_code w;
 
-	snprintf(r->status, sizeof(r->status), "%s", rc == ERR_OK ? "SUCCESS" : "FAILED");
-	snprintf(r->message, sizeof(r->message), "%.1023s", rc == ERR_OK ? "" : c->err.msg);
-	snprintf(r->error_code, sizeof(r->error_code), "%s", rc == ERR_OK ? "" :
+	snprintf(r->status, sizeof(r->status), "FAILED");
+	snprintf(r->message, sizeof(r->message), "%.1023s", c->err.msg);
+	snprintf(r->error_code, sizeof(r->error_code), "%s",
 	    handler_codes[rc] ? handler_codes[rc] : "InternalFailure");
-	r->model = text;
+	r->model = NULL;
 	r->event_ms = now_ms();
 	c->err.code = ERR_OK;
 	w = store_write(finish_tx, r, &c->err);	/* r->status as stored: cancelled, perhaps */
-	if (w == ERR_OK)
-		w = answer_event(c, r, out);
-	r->model = NULL;
-	free(text);
-	return w;
+	return w == ERR_OK ? answer_event(c, r, out) : w;
 }
 
 /* ---- CreateResource, UpdateResource, DeleteResource ------------------------ */
+
+/* One mutating request: the change and the recording of its success, in
+ * one job.
+ *
+ * Why that order is crash-safe: the ClientToken's claim commits first
+ * (IN_PROGRESS, no identifier, nothing changed). The resource and the
+ * request's SUCCESS row (with the identifier and model) then commit in one
+ * transaction, so after a crash either both exist or neither does: no
+ * resource is ever orphaned by a request that stays IN_PROGRESS, and a
+ * retry with the same ClientToken answers the recorded event, naming the
+ * resource whenever it exists. A crash between the two commits leaves an
+ * IN_PROGRESS row that changed nothing; it reads FAILED once stale. */
+struct change_job {
+	struct call *c;
+	const struct cc_type *type;
+	struct request_rec *r;		/* identifier set; filled with the outcome */
+	enum err_code (*act)(const struct change_job *j, struct store *s);
+	int answers_model;		/* the event carries the resource's model */
+	void *plan;			/* create */
+	const json_t *patch;		/* update */
+};
+
+static enum err_code
+act_create(const struct change_job *j, struct store *s)
+{
+	return j->type->create_in(j->c, s, j->plan);
+}
+
+static enum err_code
+act_update(const struct change_job *j, struct store *s)
+{
+	return j->type->update_in(j->c, s, j->r->identifier, j->patch);
+}
+
+static enum err_code
+act_delete(const struct change_job *j, struct store *s)
+{
+	return j->type->delete_in(j->c, s, j->r->identifier);
+}
+
+static enum err_code
+change_tx(struct store *s, void *arg, struct err *e)
+{
+	struct change_job *j = arg;
+	struct request_rec *r = j->r;
+	json_t *model = NULL;
+
+	if (j->act(j, s) != ERR_OK)
+		return e->code;
+	if (j->answers_model) {
+		if (j->type->read_in(j->c, s, r->identifier, &model) != ERR_OK)
+			return e->code;
+		r->model = json_dumps(model, JSON_COMPACT);
+		json_decref(model);
+		if (r->model == NULL)
+			return err_set(e, ERR_INTERNAL, "out of memory");
+	}
+	snprintf(r->status, sizeof(r->status), "SUCCESS");
+	r->message[0] = r->error_code[0] = '\0';
+	r->event_ms = now_ms();
+	return store_request_finish(s, r, e);	/* r->status as stored: cancelled, perhaps */
+}
+
+/* Carries out j (its request begun), in one job with its outcome, and
+ * answers the request's event: rc is what failed before (ERR_OK: nothing). */
+static enum err_code
+carry_out(struct call *c, struct change_job *j, enum err_code rc, json_t **out)
+{
+	if (rc == ERR_OK)
+		rc = not_found(c, j->type, j->r->identifier, store_write(change_tx, j, &c->err));
+	if (rc == ERR_OK)
+		rc = answer_event(c, j->r, out);
+	else
+		rc = finish_failed(c, j->r, rc, out);
+	free(j->r->model);
+	j->r->model = NULL;
+	return rc;
+}
 
 /* Parses a document member (DesiredState, PatchDocument) that must hold
  * JSON of type want. */
@@ -298,146 +355,32 @@ document(struct call *c, const json_t *in, const char *member, json_type want, j
 }
 
 static enum err_code
-create_stage(struct call *c, const json_t *desired, json_t **model)
-{
-	json_t *in = json_object(), *tags = NULL, *out = NULL;
-	const json_t *name = json_object_get(desired, "Name");
-	const json_t *rec = json_object_get(desired, "AutoParticipantRecordingConfiguration");
-	char any[160];
-	enum err_code rc;
-
-	*model = NULL;
-	if (schema_check_read_only(NULL, desired, &c->err) != ERR_OK ||
-	    schema_check(desired, &c->err) != ERR_OK ||
-	    model_tags_to_api(json_object_get(desired, "Tags"), &tags, &c->err) != ERR_OK) {
-		json_decref(in);
-		return c->err.code;
-	}
-	if (in && name)
-		json_object_set(in, "name", (json_t *)name);
-	if (in && rec)
-		json_object_set_new(in, "autoParticipantRecordingConfiguration",
-		    model_recording_to_api(rec));
-	if (in && json_object_size(tags) > 0)
-		json_object_set(in, "tags", tags);
-	snprintf(any, sizeof(any), "arn:aws:ivs:%s:%s:stage/*", c->who.region, c->who.account);
-	rc = call_ivs(c, OP_CreateStage, in, any, &out);
-	if (rc == ERR_OK)
-		rc = read_model(c, json_string_value(json_object_get(json_object_get(out, "stage"),
-		    "arn")), model);
-	json_decref(tags);
-	json_decref(out);
-	return rc;
-}
-
-static enum err_code
 cc_create(struct call *c, const json_t *in, json_t **out)
 {
 	struct request_rec r;
-	json_t *desired = NULL, *model = NULL;
-	char *what;
+	struct change_job j = { .c = c, .r = &r, .act = act_create, .answers_model = 1 };
+	json_t *desired = NULL;
 	int replay = 0;
 	enum err_code rc;
 
 	memset(&r, 0, sizeof(r));
-	if (check_type(c, in) != ERR_OK || document(c, in, "DesiredState", JSON_OBJECT,
+	if (find_type(c, in, &j.type) != ERR_OK || document(c, in, "DesiredState", JSON_OBJECT,
 	    &desired) != ERR_OK)
 		return c->err.code;
-	snprintf(r.operation, sizeof(r.operation), "CREATE");
-	snprintf(r.type_name, sizeof(r.type_name), "%s", schema_type_name());
-	what = json_dumps(desired, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = what ? begin(c, in, what, &r, &replay, out) : err_set(&c->err, ERR_INTERNAL,
-	    "out of memory");
-	free(what);
-	if (rc == ERR_OK && !replay) {
-		rc = create_stage(c, desired, &model);
-		if (model)
-			snprintf(r.identifier, sizeof(r.identifier), "%s",
-			    json_string_value(json_object_get(model, "Arn")));
-		rc = finish(c, &r, rc, model, out);
-	}
+	if ((rc = begin(c, in, "CREATE", j.type, desired, &r, &replay, out)) != ERR_OK || replay)
+		goto out;
+	if ((rc = j.type->prepare(c, desired, &j.plan, r.identifier, sizeof(r.identifier))) ==
+	    ERR_OK && (rc = allow_any(c, j.type, j.type->create_action)) == ERR_OK)
+		rc = auth_allow(c, j.type->read_action, r.identifier);
+	if (rc != ERR_OK)
+		r.identifier[0] = '\0';		/* nothing was made */
+	rc = carry_out(c, &j, rc, out);
+	if (rc == ERR_OK && strcmp(r.status, "SUCCESS") != 0)
+		r.identifier[0] = '\0';
+out:
+	if (j.plan != NULL)
+		j.type->plan_free(j.plan);
 	json_decref(desired);
-	json_decref(model);
-	return rc;
-}
-
-/* Makes the stage what the patched model says: UpdateStage for its name
- * and recording, UntagResource and TagResource for its tags. */
-static enum err_code
-apply_model(struct call *c, const char *arn, const json_t *before, const json_t *after)
-{
-	static const char *const staged[] = { "Name", "AutoParticipantRecordingConfiguration" };
-	json_t *old_tags = NULL, *new_tags = NULL, *gone, *set, *in, *out = NULL, *v;
-	const char *k;
-	size_t i;
-	int changed = 0;
-	enum err_code rc;
-
-	for (i = 0; i < sizeof(staged) / sizeof(staged[0]); i++) {
-		const json_t *a = json_object_get(after, staged[i]), *b = json_object_get(before,
-		    staged[i]);
-		changed |= (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
-	}
-	if (changed) {
-		const json_t *name = json_object_get(after, "Name");
-		in = json_pack("{s:s, s:O*, s:o}", "arn", arn, "name", name,
-		    "autoParticipantRecordingConfiguration", model_recording_to_api(
-		    json_object_get(after, "AutoParticipantRecordingConfiguration")));
-		if (in && name == NULL)
-			json_object_set_new(in, "name", json_string(""));
-		rc = call_ivs(c, OP_UpdateStage, in, arn, &out);
-		json_decref(out);
-		if (rc != ERR_OK)
-			return rc;
-	}
-	if (model_tags_to_api(json_object_get(before, "Tags"), &old_tags, &c->err) != ERR_OK ||
-	    model_tags_to_api(json_object_get(after, "Tags"), &new_tags, &c->err) != ERR_OK) {
-		json_decref(old_tags);
-		return c->err.code;
-	}
-	gone = json_array();
-	set = json_object();
-	json_object_foreach(old_tags, k, v)
-		if (json_object_get(new_tags, k) == NULL)
-			json_array_append_new(gone, json_string(k));
-	json_object_foreach(new_tags, k, v)
-		if (!json_equal(v, json_object_get(old_tags, k)))
-			json_object_set(set, k, v);
-	rc = ERR_OK;
-	if (json_array_size(gone) > 0) {	/* first, so that a replacement fits the limit */
-		rc = call_ivs(c, OP_UntagResource, json_pack("{s:s, s:O}", "resourceArn", arn,
-		    "tagKeys", gone), arn, &out);
-		json_decref(out);
-	}
-	if (rc == ERR_OK && json_object_size(set) > 0) {
-		rc = call_ivs(c, OP_TagResource, json_pack("{s:s, s:O}", "resourceArn", arn,
-		    "tags", set), arn, &out);
-		json_decref(out);
-	}
-	json_decref(gone);
-	json_decref(set);
-	json_decref(old_tags);
-	json_decref(new_tags);
-	return rc;
-}
-
-static enum err_code
-update_stage(struct call *c, const char *arn, const json_t *patch, json_t **model)
-{
-	json_t *before = NULL, *after = NULL;
-	enum err_code rc;
-
-	*model = NULL;
-	if ((rc = read_model(c, arn, &before)) != ERR_OK)
-		return rc;
-	after = json_deep_copy(before);
-	if ((rc = jsonpatch_apply(&after, patch, &c->err)) == ERR_OK &&
-	    (rc = schema_check_read_only(before, after, &c->err)) == ERR_OK &&
-	    (rc = schema_check(after, &c->err)) == ERR_OK &&
-	    (rc = apply_model(c, arn, before, after)) == ERR_OK)
-		rc = read_model(c, arn, model);
-	json_decref(before);
-	json_decref(after);
 	return rc;
 }
 
@@ -446,31 +389,23 @@ cc_update(struct call *c, const json_t *in, json_t **out)
 {
 	const char *id = json_string_value(json_object_get(in, "Identifier"));
 	struct request_rec r;
-	json_t *patch = NULL, *model = NULL;
-	char *what;
+	struct change_job j = { .c = c, .r = &r, .act = act_update, .answers_model = 1 };
+	json_t *what = NULL;
 	int replay = 0;
 	enum err_code rc;
 
 	memset(&r, 0, sizeof(r));
-	if (check_type(c, in) != ERR_OK || document(c, in, "PatchDocument", JSON_ARRAY,
-	    &patch) != ERR_OK)
+	if (find_type(c, in, &j.type) != ERR_OK || document(c, in, "PatchDocument", JSON_ARRAY,
+	    (json_t **)&j.patch) != ERR_OK)
 		return c->err.code;
-	snprintf(r.operation, sizeof(r.operation), "UPDATE");
-	snprintf(r.type_name, sizeof(r.type_name), "%s", schema_type_name());
 	snprintf(r.identifier, sizeof(r.identifier), "%s", id);
-	model = json_pack("[s, O]", id, patch);		/* what the request is */
-	what = model ? json_dumps(model, JSON_COMPACT) : NULL;
-	json_decref(model);
-	model = NULL;
-	rc = what ? begin(c, in, what, &r, &replay, out) : err_set(&c->err, ERR_INTERNAL,
-	    "out of memory");
-	free(what);
-	if (rc == ERR_OK && !replay) {
-		rc = update_stage(c, id, patch, &model);
-		rc = finish(c, &r, rc, model, out);
-	}
-	json_decref(patch);
-	json_decref(model);
+	if ((what = json_pack("[s, O]", id, j.patch)) == NULL)
+		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
+	else if ((rc = begin(c, in, "UPDATE", j.type, what, &r, &replay, out)) == ERR_OK &&
+	    !replay)
+		rc = carry_out(c, &j, auth_allow(c, j.type->read_action, id), out);
+	json_decref(what);
+	json_decref((json_t *)j.patch);
 	return rc;
 }
 
@@ -479,23 +414,24 @@ cc_delete(struct call *c, const json_t *in, json_t **out)
 {
 	const char *id = json_string_value(json_object_get(in, "Identifier"));
 	struct request_rec r;
-	json_t *model = NULL, *res = NULL;
+	struct change_job j = { .c = c, .r = &r, .act = act_delete, .answers_model = 0 };
+	json_t *what;
 	int replay = 0;
 	enum err_code rc;
 
 	memset(&r, 0, sizeof(r));
-	if (check_type(c, in) != ERR_OK)
+	if (find_type(c, in, &j.type) != ERR_OK)
 		return c->err.code;
-	snprintf(r.operation, sizeof(r.operation), "DELETE");
-	snprintf(r.type_name, sizeof(r.type_name), "%s", schema_type_name());
 	snprintf(r.identifier, sizeof(r.identifier), "%s", id);
-	if ((rc = begin(c, in, id, &r, &replay, out)) != ERR_OK || replay)
-		return rc;
-	if ((rc = read_model(c, id, &model)) == ERR_OK)
-		rc = call_ivs(c, OP_DeleteStage, json_pack("{s:s}", "arn", id), id, &res);
-	json_decref(model);
-	json_decref(res);
-	return finish(c, &r, rc, NULL, out);
+	if ((what = json_string(id)) == NULL)
+		return err_set(&c->err, ERR_INTERNAL, "out of memory");
+	if ((rc = begin(c, in, "DELETE", j.type, what, &r, &replay, out)) == ERR_OK && !replay) {
+		if ((rc = auth_allow(c, j.type->read_action, id)) == ERR_OK)
+			rc = auth_allow(c, j.type->delete_action, id);
+		rc = carry_out(c, &j, rc, out);
+	}
+	json_decref(what);
+	return rc;
 }
 
 /* ---- GetResource, ListResources -------------------------------------------- */
@@ -510,19 +446,62 @@ description(const char *id, const json_t *model)
 	return d;
 }
 
+struct read_job {
+	struct call *c;
+	const struct cc_type *type;
+	const char *id;
+	json_t *model;		/* out */
+};
+
+static enum err_code
+read_tx(struct store *s, void *arg, struct err *e)
+{
+	struct read_job *j = arg;
+
+	(void)e;	/* j->c->err */
+	return j->type->read_in(j->c, s, j->id, &j->model);
+}
+
 static enum err_code
 cc_get(struct call *c, const json_t *in, json_t **out)
 {
-	const char *id = json_string_value(json_object_get(in, "Identifier"));
-	json_t *model = NULL, *d;
+	struct read_job j = { .c = c, .id = json_string_value(json_object_get(in, "Identifier")) };
+	json_t *d;
 
-	if (check_type(c, in) != ERR_OK || read_model(c, id, &model) != ERR_OK)
+	if (find_type(c, in, &j.type) != ERR_OK ||
+	    auth_allow(c, j.type->read_action, j.id) != ERR_OK ||
+	    not_found(c, j.type, j.id, store_read(read_tx, &j, &c->err)) != ERR_OK)
 		return c->err.code;
+	d = description(j.id, j.model);
+	json_decref(j.model);
+	*out = d ? json_pack("{s:s, s:o}", "TypeName", j.type->name, "ResourceDescription", d) :
+	    NULL;
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+}
+
+struct list_page {
+	struct call *c;
+	const struct cc_type *type;
+	struct paging p;
+};
+
+static enum err_code
+add_resource(void *arg, long long seq, const char *id, json_t *model)
+{
+	struct list_page *l = arg;
+	json_t *d;
+
+	if (!paging_take(&l->p, seq)) {		/* the row past the page */
+		json_decref(model);
+		return ERR_OK;
+	}
 	d = description(id, model);
 	json_decref(model);
-	*out = d ? json_pack("{s:s, s:o}", "TypeName", schema_type_name(), "ResourceDescription",
-	    d) : NULL;
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	if (auth_allow(l->c, l->type->read_action, id) != ERR_OK)
+		return l->c->err.code;
+	if (d == NULL || json_array_append_new(l->p.list, d) != 0)
+		return err_set(&l->c->err, ERR_INTERNAL, "out of memory");
+	return ERR_OK;
 }
 
 static enum err_code
@@ -530,48 +509,32 @@ cc_list(struct call *c, const json_t *in, json_t **out)
 {
 	const json_t *max = json_object_get(in, "MaxResults");
 	const json_t *token = json_object_get(in, "NextToken");
-	json_t *page = NULL, *list = NULL, *stage, *model, *req;
-	const char *arn;
-	char any[160];
-	size_t i;
+	struct list_page l = { .c = c };
+	char next[PAGE_TOKEN_MAX];
+	json_t *req;
+	struct store *s;
+	int has;
 	enum err_code rc;
 
-	if (check_type(c, in) != ERR_OK)
+	if (find_type(c, in, &l.type) != ERR_OK || allow_any(c, l.type, l.type->list_action) !=
+	    ERR_OK)
 		return c->err.code;
-	req = json_object();
-	if (req && max)
-		json_object_set(req, "maxResults", (json_t *)max);
-	if (req && token)
-		json_object_set(req, "nextToken", (json_t *)token);
-	snprintf(any, sizeof(any), "arn:aws:ivs:%s:%s:stage/*", c->who.region, c->who.account);
-	rc = call_ivs(c, OP_ListStages, req, any, &page);
-	req = NULL;	/* taken */
-	if (rc != ERR_OK)
-		goto out;
-	if ((list = json_array()) == NULL) {
-		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	json_array_foreach(json_object_get(page, "stages"), i, stage) {
-		arn = json_string_value(json_object_get(stage, "arn"));
-		rc = read_model(c, arn, &model);
-		if (rc == ERR_NOT_FOUND)
-			continue;	/* deleted since the page was read */
-		if (rc != ERR_OK)
-			goto out;
-		json_array_append_new(list, description(arn, model));
-		json_decref(model);
-	}
-	rc = ERR_OK;
-	*out = json_pack("{s:s, s:O, s:O*}", "TypeName", schema_type_name(),
-	    "ResourceDescriptions", list, "NextToken", json_object_get(page, "nextToken"));
-	if (*out == NULL)
-		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
-out:
+	req = json_pack("{s:O*, s:O*}", "maxResults", max, "nextToken", token);
+	rc = req ? paging_start(c, req, l.type->list_scope, &l.p) : err_set(&c->err, ERR_INTERNAL,
+	    "out of memory");
 	json_decref(req);
-	json_decref(page);
-	json_decref(list);
-	return rc;
+	if (rc != ERR_OK)
+		return rc;
+	if ((s = store_thread(&c->err)) == NULL ||
+	    (rc = l.type->page_in(c, s, l.p.after, l.p.want + 1, add_resource, &l)) != ERR_OK ||
+	    (has = paging_token(c, &l.p, next)) < 0) {
+		paging_abort(&l.p);
+		return c->err.code;
+	}
+	*out = json_pack("{s:s, s:O, s:s*}", "TypeName", l.type->name, "ResourceDescriptions",
+	    l.p.list, "NextToken", has ? next : NULL);
+	paging_abort(&l.p);
+	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
 /* ---- the requests themselves ------------------------------------------------- */

@@ -53,6 +53,17 @@ enum err_code storage_list(struct call *c, const json_t *in, json_t **out);
  * configuration of the caller; ERR_VALIDATION if not. */
 enum err_code storage_check_ref(struct call *c, struct store *s, const char *arn);
 
+/* Typed storage configuration calls, inside a job. storage_load_in reads
+ * the caller's configuration arn (ERR_NOT_FOUND, also for another type,
+ * account or region); storage_create_in stores r (id, ARN, name, bucket
+ * filled) with tags (may be NULL) after the tag rules and the quota. */
+struct storage_rec;
+struct tag_set;
+enum err_code storage_load_in(struct call *c, struct store *s, const char *arn,
+    struct storage_rec *r);
+enum err_code storage_create_in(struct call *c, struct store *s, const struct storage_rec *r,
+    const struct tag_set *tags);
+
 /* Participant tokens (token.c). */
 #include "store/token_store.h"
 struct stage_rec;
@@ -78,11 +89,7 @@ void token_release(struct issued *t);
 enum err_code tag_resource(struct call *c, const json_t *in, json_t **out);
 enum err_code untag_resource(struct call *c, const json_t *in, json_t **out);
 enum err_code list_tags(struct call *c, const json_t *in, json_t **out);
-
-/* Refuses tags whose keys are reserved ("aws:..."): ERR_VALIDATION. */
-enum err_code tags_check(struct call *c, const json_t *tags);
-
-/* Writes every tag of tags (validated) on arn inside the open transaction. */
-enum err_code tags_save(struct call *c, struct store *s, const char *arn, const json_t *tags);
+/* The typed tag calls are in ivs/tags.h, the typed stage calls in
+ * ivs/stage.h. */
 
 #endif

@@ -1,9 +1,12 @@
-/* Stage operations: CreateStage, GetStage, UpdateStage, DeleteStage,
- * ListStages. Domain rules live here; the store only reads and writes.
+/* Stages: the typed calls of stage.h, where the stage rules live, and the
+ * ivs-realtime operations CreateStage, GetStage, UpdateStage, DeleteStage,
+ * ListStages as thin edges over them (JSON -> spec -> typed call in one
+ * store job -> JSON). The store only reads and writes.
  *
  * Every handler receives input already validated against the model.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/ids.h"
@@ -14,6 +17,7 @@
 #include "ivs/paging.h"
 #include "ivs/quota.h"
 #include "ivs/recording.h"
+#include "ivs/stage.h"
 #include "store/stage_store.h"
 #include "store/tag_store.h"
 #include "store/token_store.h"
@@ -21,23 +25,26 @@
 
 #define TYPE "stage"
 
-/* Appends one tag as a member of a JSON object to the buf arg. */
+/* Appends the tags of t as the members of a JSON object to b. */
 static void
-tag_text(void *arg, const char *key, const char *value)
+tags_text(struct buf *b, const struct tag_set *t)
 {
-	struct buf *b = arg;
+	size_t i;
 
-	if (b->len > 0)
-		buf_puts(b, ",");
-	jsonw_string(b, key, strlen(key));
-	buf_puts(b, ":");
-	jsonw_string(b, value, strlen(value));
+	for (i = 0; t != NULL && i < t->n; i++) {
+		if (i > 0)
+			buf_puts(b, ",");
+		jsonw_string(b, t->v[i].key, strlen(t->v[i].key));
+		buf_puts(b, ":");
+		jsonw_string(b, t->v[i].value, strlen(t->v[i].value));
+	}
 }
 
 /* Answers {"stage": {...}} (and "participantTokens" when tokens is not
- * NULL) as text: tags holds the stage's tags as written by tag_text. */
+ * NULL) as text. */
 static enum err_code
-answer(struct call *c, const struct stage_rec *st, const struct buf *tags, const json_t *tokens)
+answer(struct call *c, const struct stage_rec *st, const struct tag_set *tags,
+    const json_t *tokens)
 {
 	char *issued = tokens ? json_dumps(tokens, JSON_COMPACT) : NULL;
 	struct buf b;
@@ -48,7 +55,7 @@ answer(struct call *c, const struct stage_rec *st, const struct buf *tags, const
 	buf_puts(&b, ",\"name\":");
 	jsonw_string(&b, st->name, strlen(st->name));
 	buf_puts(&b, ",\"tags\":{");
-	buf_append(&b, buf_cstr(tags), tags->len);
+	tags_text(&b, tags);
 	buf_puts(&b, "},\"autoParticipantRecordingConfiguration\":");
 	recording_write(&b, &st->rec);
 	buf_puts(&b, ",\"endpoints\":");
@@ -60,7 +67,7 @@ answer(struct call *c, const struct stage_rec *st, const struct buf *tags, const
 	}
 	buf_puts(&b, "}");
 	free(issued);
-	if (b.truncated || tags->truncated || (tokens != NULL && issued == NULL)) {
+	if (b.truncated || (tokens != NULL && issued == NULL)) {
 		buf_free(&b);
 		return err_set(&c->err, ERR_INTERNAL, "response too large or out of memory");
 	}
@@ -68,18 +75,118 @@ answer(struct call *c, const struct stage_rec *st, const struct buf *tags, const
 	return ERR_OK;
 }
 
-/* Loads, inside a job, the caller's stage named by arn. A stage of
- * another account or region does not exist for the caller. */
-static enum err_code
-load(struct call *c, struct store *s, const char *arn, struct stage_rec *st)
-{
-	struct arn a;
+/* ---- the typed calls --------------------------------------------------------- */
 
-	if (!arn_owned(arn, TYPE, c->who.account, c->who.region, &a) ||
-	    store_stage_get(s, a.account, a.region, a.id, st, &c->err) == ERR_NOT_FOUND)
-		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
-	return c->err.code;
+/* The reset rule: without a storage configuration, recording is off and
+ * every other member takes its default. */
+static void
+reset_rule(struct recording *r)
+{
+	if (r->storage_arn[0] == '\0')
+		recording_defaults(r);
 }
+
+enum err_code
+stage_prepare(struct call *c, const struct stage_spec *spec, struct stage_rec *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (ids_alnum(st->id, IDS_RESOURCE_LEN) != 0)
+		return err_set(&c->err, ERR_INTERNAL, "no randomness for a stage id");
+	snprintf(st->account, sizeof(st->account), "%s", c->who.account);
+	snprintf(st->region, sizeof(st->region), "%s", c->who.region);
+	arn_format(st->arn, sizeof(st->arn), st->region, st->account, TYPE, st->id);
+	snprintf(st->name, sizeof(st->name), "%s", spec->name ? spec->name : "");
+	if (spec->rec != NULL)
+		st->rec = *spec->rec;
+	else
+		recording_defaults(&st->rec);
+	reset_rule(&st->rec);
+	return ERR_OK;
+}
+
+enum err_code
+stage_create_in(struct call *c, struct store *s, const struct stage_rec *st,
+    const struct tag_set *tags)
+{
+	if (storage_check_ref(c, s, st->rec.storage_arn) != ERR_OK ||
+	    tags_check_keys(c, tags) != ERR_OK ||
+	    quota_take(c, s, QUOTA_STAGES) != ERR_OK ||
+	    store_stage_insert(s, st, &c->err) != ERR_OK ||
+	    tags_attach_in(c, s, st->arn, tags) != ERR_OK)
+		return c->err.code;
+	return ERR_OK;
+}
+
+enum err_code
+stage_load_in(struct call *c, struct store *s, const char *arn, struct stage_rec *st,
+    struct tag_set *tags)
+{
+	struct tag_set ignored;
+	struct tag_load l = { .t = tags ? tags : &ignored, .e = { .code = ERR_OK } };
+	struct arn a;
+	enum err_code rc;
+
+	tag_set_init(&ignored);
+	tag_set_free(tags);
+	if (!arn_owned(arn, TYPE, c->who.account, c->who.region, &a))
+		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
+	if (tags != NULL)
+		rc = store_stage_read(s, a.account, a.region, a.id, st, tag_load_row, &l, &c->err);
+	else
+		rc = store_stage_get(s, a.account, a.region, a.id, st, &c->err);
+	if (rc == ERR_NOT_FOUND)
+		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
+	if (rc == ERR_OK && l.e.code != ERR_OK)
+		rc = err_set(&c->err, l.e.code, "%s", l.e.msg);
+	return rc;
+}
+
+enum err_code
+stage_apply_in(struct call *c, struct store *s, struct stage_rec *st,
+    const struct stage_spec *ch)
+{
+	struct stage_rec next = *st;
+
+	if (ch->name != NULL)
+		snprintf(next.name, sizeof(next.name), "%s", ch->name);
+	if (ch->rec != NULL) {
+		next.rec = *ch->rec;
+		reset_rule(&next.rec);
+		if (storage_check_ref(c, s, next.rec.storage_arn) != ERR_OK)
+			return c->err.code;
+	}
+	/* the tag rules are checked before the tags are written, and nothing
+	 * that can be refused comes after them */
+	if (ch->tags != NULL && tags_replace_in(c, s, st->arn, ch->tags) != ERR_OK)
+		return c->err.code;
+	if ((ch->name != NULL || ch->rec != NULL) && store_stage_update(s, &next, &c->err) != ERR_OK)
+		return c->err.code;
+	*st = next;
+	return ERR_OK;
+}
+
+enum err_code
+stage_delete_in(struct call *c, struct store *s, const char *arn)
+{
+	struct stage_rec st;
+
+	if (stage_load_in(c, s, arn, &st, NULL) != ERR_OK ||
+	    quota_release(c, s, QUOTA_STAGES) != ERR_OK ||
+	    store_tokens_delete_stage(s, st.arn, &c->err) != ERR_OK)
+		return c->err.code;
+	return store_stage_delete(s, &st, &c->err);
+}
+
+enum err_code
+stage_page_in(struct call *c, struct store *s, long long after, int limit,
+    enum err_code (*row)(void *, const struct stage_rec *, const char *, const char *),
+    void *arg)
+{
+	return store_stage_page_full(s, c->who.account, c->who.region, after, limit, row, arg,
+	    &c->err);
+}
+
+/* ---- the JSON edges: CreateStage, GetStage, UpdateStage, DeleteStage ------------- */
 
 static enum err_code
 check_token_configs(struct call *c, const json_t *configs)
@@ -99,7 +206,7 @@ check_token_configs(struct call *c, const json_t *configs)
 struct create_job {
 	struct call *c;
 	struct stage_rec st;
-	const json_t *tags;
+	const struct tag_set *tags;
 	struct issued *tokens;
 	size_t n_tokens;
 };
@@ -110,10 +217,7 @@ create_tx(struct store *s, void *arg, struct err *e)
 	struct create_job *j = arg;
 	size_t i;
 
-	if (storage_check_ref(j->c, s, j->st.rec.storage_arn) != ERR_OK ||
-	    quota_take(j->c, s, QUOTA_STAGES) != ERR_OK ||
-	    store_stage_insert(s, &j->st, e) != ERR_OK ||
-	    (j->tags && tags_save(j->c, s, j->st.arn, j->tags) != ERR_OK))
+	if (stage_create_in(j->c, s, &j->st, j->tags) != ERR_OK)
 		return e->code;
 	for (i = 0; i < j->n_tokens; i++)
 		if (store_token_insert(s, &j->tokens[i].rec, e) != ERR_OK)
@@ -125,40 +229,36 @@ enum err_code
 stage_create(struct call *c, const json_t *in, json_t **out)
 {
 	const json_t *name = json_object_get(in, "name");
-	const json_t *tags = json_object_get(in, "tags");
-	const json_t *rec = json_object_get(in, "autoParticipantRecordingConfiguration");
+	const json_t *rec_in = json_object_get(in, "autoParticipantRecordingConfiguration");
 	const json_t *configs = json_object_get(in, "participantTokenConfigurations");
 	struct issued tokens[16];	/* the model allows 12 */
-	struct create_job j = { .c = c, .tags = tags, .tokens = tokens, .n_tokens = 0 };
-	struct stage_rec *st = &j.st;
-	json_t *issued = NULL, *conf, *v;
-	const char *k;
-	struct buf tag_buf;
-	enum err_code rc = ERR_OK;
+	struct tag_set tags;
+	struct recording rec;
+	struct stage_spec spec = { .name = json_string_value(name), .rec = NULL, .tags = &tags };
+	struct create_job j = { .c = c, .tags = &tags, .tokens = tokens, .n_tokens = 0 };
+	json_t *issued = NULL, *conf;
+	enum err_code rc;
 	size_t i;
 
 	(void)out;	/* answered as text */
-	if (tags && tags_check(c, tags) != ERR_OK)
-		return c->err.code;
-	if (configs && check_token_configs(c, configs) != ERR_OK)
-		return c->err.code;
-	if (ids_alnum(st->id, IDS_RESOURCE_LEN) != 0)
-		return err_set(&c->err, ERR_INTERNAL, "no randomness for a stage id");
-	snprintf(st->account, sizeof(st->account), "%s", c->who.account);
-	snprintf(st->region, sizeof(st->region), "%s", c->who.region);
-	arn_format(st->arn, sizeof(st->arn), st->region, st->account, TYPE, st->id);
-	snprintf(st->name, sizeof(st->name), "%s", name ? json_string_value(name) : "");
-	if (rec != NULL)
-		recording_from_json(rec, &st->rec);
-	else
-		recording_defaults(&st->rec);
+	tag_set_init(&tags);
+	if ((rc = tag_set_from_map(json_object_get(in, "tags"), &tags, &c->err)) != ERR_OK ||
+	    (rc = tags_check_keys(c, &tags)) != ERR_OK ||
+	    (configs && (rc = check_token_configs(c, configs)) != ERR_OK))
+		goto out;
+	if (rec_in != NULL) {
+		recording_from_json(rec_in, &rec);
+		spec.rec = &rec;
+	}
+	if ((rc = stage_prepare(c, &spec, &j.st)) != ERR_OK)
+		goto out;
 	/* tokens are signed before the transaction: signing never holds the write lock */
 	json_array_foreach(configs, i, conf) {
 		if (i >= sizeof(tokens) / sizeof(tokens[0])) {
 			rc = err_set(&c->err, ERR_VALIDATION, "too many participantTokenConfigurations");
 			goto out;
 		}
-		if ((rc = token_make(c, st, conf, &tokens[j.n_tokens])) != ERR_OK)
+		if ((rc = token_make(c, &j.st, conf, &tokens[j.n_tokens])) != ERR_OK)
 			goto out;
 		j.n_tokens++;
 	}
@@ -172,69 +272,50 @@ stage_create(struct call *c, const json_t *in, json_t **out)
 		for (i = 0; i < j.n_tokens; i++)
 			json_array_append(issued, tokens[i].json);
 	}
-	buf_init(&tag_buf, 0);
-	json_object_foreach((json_t *)tags, k, v)
-		tag_text(&tag_buf, k, json_string_value(v));
-	rc = answer(c, st, &tag_buf, issued);
-	buf_free(&tag_buf);
+	rc = answer(c, &j.st, &tags, issued);
 out:
 	json_decref(issued);
 	for (i = 0; i < j.n_tokens; i++)
 		token_release(&tokens[i]);
+	tag_set_free(&tags);
 	return rc;
 }
 
 enum err_code
 stage_get(struct call *c, const json_t *in, json_t **out)
 {
-	const char *arn = json_string_value(json_object_get(in, "arn"));
 	struct stage_rec st;
+	struct tag_set tags;
 	struct store *s;
-	struct arn a;
-	struct buf tags;
 	enum err_code rc;
 
 	(void)out;
-	if (!arn_owned(arn, TYPE, c->who.account, c->who.region, &a))
-		return err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
+	tag_set_init(&tags);
 	if ((s = store_thread(&c->err)) == NULL)
 		return c->err.code;
-	buf_init(&tags, 0);
-	rc = store_stage_read(s, a.account, a.region, a.id, &st, tag_text, &tags, &c->err);
-	if (rc == ERR_NOT_FOUND)
-		err_set(&c->err, ERR_NOT_FOUND, "Stage not found: %s", arn);
-	else if (rc == ERR_OK)
+	rc = stage_load_in(c, s, json_string_value(json_object_get(in, "arn")), &st, &tags);
+	if (rc == ERR_OK)
 		rc = answer(c, &st, &tags, NULL);
-	buf_free(&tags);
+	tag_set_free(&tags);
 	return rc;
 }
 
 struct update_job {
 	struct call *c;
-	const json_t *in;
+	const char *arn;
+	const struct stage_spec *ch;
 	struct stage_rec st;	/* out: the stage as written */
-	struct buf tags;	/* out: its tags, as tag_text writes them */
+	struct tag_set tags;	/* out: its tags */
 };
 
 static enum err_code
 update_tx(struct store *s, void *arg, struct err *e)
 {
 	struct update_job *j = arg;
-	const json_t *name = json_object_get(j->in, "name");
-	const json_t *rec = json_object_get(j->in, "autoParticipantRecordingConfiguration");
 
-	if (load(j->c, s, json_string_value(json_object_get(j->in, "arn")), &j->st) != ERR_OK)
-		return e->code;
-	if (name != NULL)
-		snprintf(j->st.name, sizeof(j->st.name), "%s", json_string_value(name));
-	if (rec != NULL) {
-		recording_from_json(rec, &j->st.rec);
-		if (storage_check_ref(j->c, s, j->st.rec.storage_arn) != ERR_OK)
-			return e->code;
-	}
-	buf_reset(&j->tags);
-	if (store_stage_update(s, &j->st, e) != ERR_OK ||
-	    store_tags_each(s, j->st.arn, tag_text, &j->tags, e) != ERR_OK)
+	if (stage_load_in(j->c, s, j->arn, &j->st, NULL) != ERR_OK ||
+	    stage_apply_in(j->c, s, &j->st, j->ch) != ERR_OK ||
+	    tags_load_in(j->c, s, j->st.arn, &j->tags) != ERR_OK)
 		return e->code;
 	return ERR_OK;
 }
@@ -242,15 +323,23 @@ update_tx(struct store *s, void *arg, struct err *e)
 enum err_code
 stage_update(struct call *c, const json_t *in, json_t **out)
 {
-	struct update_job j = { .c = c, .in = in };
+	const json_t *rec_in = json_object_get(in, "autoParticipantRecordingConfiguration");
+	struct recording rec;
+	struct stage_spec ch = { .name = json_string_value(json_object_get(in, "name")) };
+	struct update_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")),
+	    .ch = &ch };
 	enum err_code rc;
 
 	(void)out;
-	buf_init(&j.tags, 0);
+	if (rec_in != NULL) {
+		recording_from_json(rec_in, &rec);
+		ch.rec = &rec;
+	}
+	tag_set_init(&j.tags);
 	rc = store_write(update_tx, &j, &c->err);
 	if (rc == ERR_OK)
 		rc = answer(c, &j.st, &j.tags, NULL);
-	buf_free(&j.tags);
+	tag_set_free(&j.tags);
 	return rc;
 }
 
@@ -258,12 +347,9 @@ static enum err_code
 delete_tx(struct store *s, void *arg, struct err *e)
 {
 	struct arn_job *j = arg;
-	struct stage_rec st;
 
-	if (load(j->c, s, j->arn, &st) != ERR_OK || quota_release(j->c, s, QUOTA_STAGES) != ERR_OK ||
-	    store_tokens_delete_stage(s, st.arn, e) != ERR_OK)
-		return e->code;
-	return store_stage_delete(s, &st, e);
+	(void)e;	/* j->c->err */
+	return stage_delete_in(j->c, s, j->arn);
 }
 
 enum err_code

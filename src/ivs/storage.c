@@ -1,6 +1,7 @@
 /* Storage configurations: CreateStorageConfiguration,
  * GetStorageConfiguration, ListStorageConfigurations,
- * DeleteStorageConfiguration, and the reference check stages use. */
+ * DeleteStorageConfiguration as edges over the typed calls (ivs.h), and
+ * the reference check stages use. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "ivs/ivs.h"
 #include "ivs/paging.h"
 #include "ivs/quota.h"
+#include "ivs/tags.h"
 #include "store/stage_store.h"
 #include "store/storage_store.h"
 #include "store/tag_store.h"
@@ -23,9 +25,8 @@ storage_json(const struct storage_rec *r, json_t *tags)
 	    "s3", "bucketName", r->bucket, "tags", tags ? tags : json_object());
 }
 
-/* Loads the caller's storage configuration named by arn. */
-static enum err_code
-load(struct call *c, struct store *s, const char *arn, struct storage_rec *r)
+enum err_code
+storage_load_in(struct call *c, struct store *s, const char *arn, struct storage_rec *r)
 {
 	struct arn a;
 
@@ -43,17 +44,29 @@ storage_check_ref(struct call *c, struct store *s, const char *arn)
 	if (*arn == '\0')
 		return ERR_OK;		/* recording disabled */
 	c->err.code = ERR_OK;
-	if (load(c, s, arn, &r) == ERR_NOT_FOUND)
+	if (storage_load_in(c, s, arn, &r) == ERR_NOT_FOUND)
 		return err_set(&c->err, ERR_VALIDATION, "storageConfigurationArn '%s' does not name "
 		    "a storage configuration of account %s in %s", arn, c->who.account,
 		    c->who.region);
 	return c->err.code;
 }
 
+enum err_code
+storage_create_in(struct call *c, struct store *s, const struct storage_rec *r,
+    const struct tag_set *tags)
+{
+	if (tags_check_keys(c, tags) != ERR_OK ||
+	    quota_take(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
+	    store_storage_insert(s, r, &c->err) != ERR_OK ||
+	    tags_attach_in(c, s, r->arn, tags) != ERR_OK)
+		return c->err.code;
+	return ERR_OK;
+}
+
 struct create_job {
 	struct call *c;
 	struct storage_rec r;
-	const json_t *tags;
+	const struct tag_set *tags;
 };
 
 static enum err_code
@@ -61,36 +74,41 @@ create_tx(struct store *s, void *arg, struct err *e)
 {
 	struct create_job *j = arg;
 
-	if (quota_take(j->c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK ||
-	    store_storage_insert(s, &j->r, e) != ERR_OK ||
-	    (j->tags && tags_save(j->c, s, j->r.arn, j->tags) != ERR_OK))
-		return e->code;
-	return ERR_OK;
+	(void)e;	/* j->c->err */
+	return storage_create_in(j->c, s, &j->r, j->tags);
 }
 
 enum err_code
 storage_create(struct call *c, const json_t *in, json_t **out)
 {
 	const json_t *name = json_object_get(in, "name");
-	const json_t *tags = json_object_get(in, "tags");
-	struct create_job j = { .c = c, .tags = tags };
+	struct tag_set tags;
+	struct create_job j = { .c = c, .tags = &tags };
 	struct storage_rec *r = &j.r;
+	enum err_code rc;
 
-	if (tags && tags_check(c, tags) != ERR_OK)
-		return c->err.code;
-	if (ids_alnum(r->id, IDS_RESOURCE_LEN) != 0)
-		return err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
+	tag_set_init(&tags);
+	if ((rc = tag_set_from_map(json_object_get(in, "tags"), &tags, &c->err)) != ERR_OK ||
+	    (rc = tags_check_keys(c, &tags)) != ERR_OK)
+		goto out;
+	if (ids_alnum(r->id, IDS_RESOURCE_LEN) != 0) {
+		rc = err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
+		goto out;
+	}
 	snprintf(r->account, sizeof(r->account), "%s", c->who.account);
 	snprintf(r->region, sizeof(r->region), "%s", c->who.region);
 	arn_format(r->arn, sizeof(r->arn), r->region, r->account, TYPE, r->id);
 	snprintf(r->name, sizeof(r->name), "%s", name ? json_string_value(name) : "");
 	snprintf(r->bucket, sizeof(r->bucket), "%s",
 	    json_string_value(json_object_get(json_object_get(in, "s3"), "bucketName")));
-	if (store_write(create_tx, &j, &c->err) != ERR_OK)
-		return c->err.code;
-	*out = json_pack("{s:o}", "storageConfiguration",
-	    storage_json(r, tags ? json_deep_copy(tags) : NULL));
-	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
+	if ((rc = store_write(create_tx, &j, &c->err)) != ERR_OK)
+		goto out;
+	*out = json_pack("{s:o}", "storageConfiguration", storage_json(r, tag_set_to_map(&tags)));
+	if (*out == NULL)
+		rc = err_set(&c->err, ERR_INTERNAL, "out of memory");
+out:
+	tag_set_free(&tags);
+	return rc;
 }
 
 struct get_job {
@@ -105,7 +123,7 @@ get_tx(struct store *s, void *arg, struct err *e)
 {
 	struct get_job *j = arg;
 
-	if (load(j->c, s, j->arn, &j->r) != ERR_OK)
+	if (storage_load_in(j->c, s, j->arn, &j->r) != ERR_OK)
 		return e->code;
 	return store_tags_get(s, j->r.arn, j->tags, e);
 }
@@ -133,7 +151,7 @@ delete_tx(struct store *s, void *arg, struct err *e)
 	struct storage_rec r;
 	int used = 0;
 
-	if (load(j->c, s, j->arn, &r) != ERR_OK ||
+	if (storage_load_in(j->c, s, j->arn, &r) != ERR_OK ||
 	    store_stage_uses_storage(s, r.arn, &used, e) != ERR_OK)
 		return e->code;
 	if (used)

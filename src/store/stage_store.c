@@ -38,6 +38,11 @@ static const char SQL_PAGE[] =
     "(SELECT seq, arn, name FROM stages WHERE account = ? AND region = ? AND seq > ? "
     "ORDER BY seq LIMIT ?) s LEFT JOIN tags t ON t.resource_arn = s.arn ORDER BY s.seq, t.tag_key";
 #define PAGE_TAG_KEY_COL 3
+/* the same page with every column of its stages */
+static const char SQL_PAGE_FULL[] =
+    "SELECT " STAGE_COLS ", t.tag_key, t.tag_value FROM "
+    "(SELECT * FROM stages WHERE account = ? AND region = ? AND seq > ? "
+    "ORDER BY seq LIMIT ?) s LEFT JOIN tags t ON t.resource_arn = s.arn ORDER BY s.seq, t.tag_key";
 
 #define COPY(dst, st, i) store_col_copy((st), (i), (dst), sizeof(dst))
 
@@ -188,6 +193,35 @@ store_stage_page(struct store *s, const char *account, const char *region,
 	struct page_walk w = { .row = row, .arg = arg, .r = { .seq = -1 } };
 
 	return store_page(s, SQL_PAGE, account, region, after, limit, page_row, &w, e);
+}
+
+struct full_walk {
+	enum err_code (*row)(void *, const struct stage_rec *, const char *, const char *);
+	void *arg;
+	struct stage_rec r;		/* the stage of the current rows */
+};
+
+static enum err_code
+full_row(void *arg, struct store_stmt *st)
+{
+	struct full_walk *w = arg;
+	const char *k;
+
+	if (store_col_int(st, 0) != w->r.seq)
+		read_row(st, &w->r);
+	k = store_col_text(st, TAG_KEY_COL);	/* "" is the join's NULL */
+	return w->row(w->arg, &w->r, *k ? k : NULL, store_col_text(st, TAG_KEY_COL + 1));
+}
+
+enum err_code
+store_stage_page_full(struct store *s, const char *account, const char *region,
+    long long after, int limit,
+    enum err_code (*row)(void *, const struct stage_rec *, const char *, const char *),
+    void *arg, struct err *e)
+{
+	struct full_walk w = { .row = row, .arg = arg, .r = { .seq = -1 } };
+
+	return store_page(s, SQL_PAGE_FULL, account, region, after, limit, full_row, &w, e);
 }
 
 static const char SQL_IN_USE[] = "SELECT 1 FROM stages WHERE rec_storage_arn = ? LIMIT 1";

@@ -70,6 +70,14 @@ enum err_code store_stage_page(struct store *s, const char *account, const char 
 	const char *value),
     void *arg, struct err *e);
 
+/* As store_stage_page, with each stage's whole record (recording
+ * configuration included): what a facade showing full stages lists. */
+enum err_code store_stage_page_full(struct store *s, const char *account, const char *region,
+    long long after, int limit,
+    enum err_code (*row)(void *arg, const struct stage_rec *st, const char *key,
+	const char *value),
+    void *arg, struct err *e);
+
 /* Sets *used when any stage records storage_arn. */
 enum err_code store_stage_uses_storage(struct store *s, const char *storage_arn, int *used,
     struct err *e);
