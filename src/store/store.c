@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "crypto/ids.h"
+#include "limits.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -337,7 +339,6 @@ store_rollback(struct store *s)
  * commits, wakes their callers and hands the lead to the next in line.
  * The others sleep until their job is done or they reach the front. */
 
-#define STORE_BATCH 128
 
 struct job {
 	store_job_fn fn;
@@ -360,7 +361,9 @@ run_batch(struct store *s, struct job *first, int n)
 	struct job *j;
 	int i;
 
+	metrics_store_batch(n);
 	if (store_begin(s, 1, &e) != ERR_OK) {
+		metrics_store_error();
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 		return;
@@ -376,10 +379,12 @@ run_batch(struct store *s, struct job *first, int n)
 		if (run_sql(s, SQL_RELEASE, &e) != ERR_OK && j->rc == ERR_OK)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 	}
-	if (store_commit(s, &e) != ERR_OK)	/* nothing of the batch was kept */
+	if (store_commit(s, &e) != ERR_OK) {	/* nothing of the batch was kept */
+		metrics_store_error();
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			if (j->rc == ERR_OK)
 				j->rc = err_set(j->e, e.code, "%s", e.msg);
+	}
 }
 
 enum err_code
