@@ -239,8 +239,13 @@ serve(int argc, char **argv)
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
-	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL)
+	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL) {
+		if (strstr(e.msg, cfg.listen) == NULL) {	/* name the address */
+			struct err why = e;
+			err_set(&e, why.code, "--listen %s: %.1900s", cfg.listen, why.msg);
+		}
 		goto out;
+	}
 	base_url(&ss, http_port(srv), url, sizeof(url));
 	log_msg(LOG_INFO, "ready at %s (%s, %s, data in %s, %u threads)", url,
 	    cfg.credentials ? "strict mode" : "protected mode", safe_url, cfg.data_dir,
