@@ -337,8 +337,8 @@ store_rollback(struct store *s)
  * Writers queue up; the one at the front leads: it takes the jobs queued so
  * far (up to STORE_BATCH, or the driver's batch_max), runs them in one transaction on its own connection,
  * commits, wakes their callers and hands the lead to the next in line.
- * The others sleep until their job is done or they reach the front. */
-
+ * The others sleep until their job is done or they reach the front
+ * (STORE_BATCH is in limits.h). */
 
 struct job {
 	store_job_fn fn;
