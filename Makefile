@@ -15,21 +15,22 @@ PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libpcre2-8
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
-	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c \
+	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c \
+	src/core/log.c src/core/metrics.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
 	src/http/server.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
-	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/dispatch.c \
+	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/pipeline.c \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
+	src/store/admin_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
-	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
-	src/cloudcontrol/stage_type.c \
-	src/config.c src/commands.c \
+	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
+	src/config.c src/commands.c src/routes.c \
 	src/net/ws.c src/net/loop.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
@@ -38,7 +39,8 @@ FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
-	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c
+	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
+	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

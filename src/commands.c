@@ -29,6 +29,17 @@
 #include "store/token_store.h"
 #include "util/timefmt.h"
 
+#define KEYS_USAGE \
+	"usage: rtstage keys rotate [--data-dir DIR] [--db URL]\n" \
+	"  Makes a new token signing key; a running server picks it up, and older keys\n" \
+	"  stay published until their tokens have expired. --data-dir (RTSTAGE_DATA_DIR,\n" \
+	"  default ./data) and --db (RTSTAGE_DB) name the server's data as for serve.\n"
+#define TOKEN_USAGE \
+	"usage: rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n" \
+	"  Decodes TOKEN, verifies it against the server's keys, prints its claims and\n" \
+	"  whether it is valid, expired or revoked. Exit status: 0 valid, 1 not valid,\n" \
+	"  2 usage or set-up error.\n"
+
 struct where {
 	const char *dir;
 	char db[4200];
@@ -42,22 +53,40 @@ env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
+/* The value of option name ("--db") at argv[*i], written "--db URL" or
+ * "--db=URL" (the next word is consumed), or NULL if argv[*i] is not it. */
+static const char *
+option(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
 /* Reads [--data-dir DIR] [--db URL] (defaults: $RTSTAGE_DATA_DIR or ./data,
  * $RTSTAGE_DB or DIR's SQLite database); the one positional word, if
- * want_word, into *word. Returns 0 or -1. */
+ * want_word, into *word. Returns 0, 1 for --help, or -1. */
 static int
 args(int argc, char **argv, struct where *w, int want_word, const char **word)
 {
-	const char *db = env_or("RTSTAGE_DB", NULL);
+	const char *db = env_or("RTSTAGE_DB", NULL), *v;
 	int i;
 
 	w->dir = env_or("RTSTAGE_DATA_DIR", "./data");
 	*word = NULL;
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
-			w->dir = argv[++i];
-		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
-			db = argv[++i];
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+		if ((v = option(argc, argv, &i, "--data-dir")) != NULL)
+			w->dir = v;
+		else if ((v = option(argc, argv, &i, "--db")) != NULL)
+			db = v;
 		else if (want_word && *word == NULL && argv[i][0] != '-')
 			*word = argv[i];
 		else
@@ -81,10 +110,11 @@ cmd_keys_rotate(int argc, char **argv)
 	struct err e;
 	int rc = 2;
 
-	if (args(argc, argv, &w, 0, &none) != 0) {
-		fprintf(stderr, "usage: rtstage keys rotate [--data-dir DIR] [--db URL]\n");
-		return 2;
+	if ((rc = args(argc, argv, &w, 0, &none)) != 0) {
+		fprintf(rc > 0 ? stdout : stderr, "%s", KEYS_USAGE);
+		return rc > 0 ? 0 : 2;
 	}
+	rc = 2;
 	if (store_init(w.db, &e) == ERR_OK && key_store_for(w.dir, 1, &files, &ks, &e) == ERR_OK &&
 	    keys_rotate(&ks, kid, &e) == ERR_OK) {
 		printf("new signing key %s in %s; older keys stay published for %d days\n",
@@ -240,10 +270,11 @@ cmd_token_inspect(int argc, char **argv)
 	int rc = 2;
 
 	memset(&f, 0, sizeof(f));
-	if (args(argc, argv, &w, 1, &token) != 0) {
-		fprintf(stderr, "usage: rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n");
-		return 2;
+	if ((rc = args(argc, argv, &w, 1, &token)) != 0) {
+		fprintf(rc > 0 ? stdout : stderr, "%s", TOKEN_USAGE);
+		return rc > 0 ? 0 : 2;
 	}
+	rc = 2;
 	if (store_init(w.db, &e) != ERR_OK || key_store_for(w.dir, 0, &files, &ks, &e) != ERR_OK ||
 	    (k = keys_open(&ks, 0, &e)) == NULL) {
 		fprintf(stderr, "rtstage: %s\n", e.msg);

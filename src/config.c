@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "util/num.h"
 
-enum option_kind { OPT_TEXT, OPT_COUNT };
+enum option_kind { OPT_TEXT, OPT_COUNT, OPT_FLAG };
 
 struct option {
 	const char *flag;
@@ -14,7 +15,7 @@ struct option {
 	const char *def;
 	size_t offset;			/* of the field in struct config */
 	const char *help;
-	enum option_kind kind;		/* OPT_TEXT: const char *; OPT_COUNT: unsigned */
+	enum option_kind kind;		/* OPT_TEXT: const char *; OPT_COUNT, OPT_FLAG: unsigned */
 	unsigned min, max;		/* OPT_COUNT range */
 };
 
@@ -22,6 +23,9 @@ struct option {
 
 #define TEXT(f, v, d, field, h) \
 	{ .flag = (f), .env = (v), .def = (d), .offset = AT(field), .help = (h), .kind = OPT_TEXT }
+#define FLAG(f, v, field, h) \
+	{ .flag = (f), .env = (v), .def = "0", .offset = AT(field), .help = (h), .kind = OPT_FLAG, \
+	  .min = 0, .max = 1 }
 #define NUM(f, v, d, field, h, lo, hi) \
 	{ .flag = (f), .env = (v), .def = (d), .offset = AT(field), .help = (h), \
 	  .kind = OPT_COUNT, .min = (lo), .max = (hi) }
@@ -30,10 +34,14 @@ static const struct option options[] = {
 	TEXT("--listen", "RTSTAGE_LISTEN", "127.0.0.1:4590", listen,
 	    "HOST:PORT to serve on (port 0: any free port)"),
 	TEXT("--data-dir", "RTSTAGE_DATA_DIR", "./data", data_dir,
-	    "directory for the database and keys (created if missing)"),
+	    "directory for the database and the signing keys (created if missing)"),
+	FLAG("--ephemeral", "RTSTAGE_EPHEMERAL", ephemeral,
+	    "serve from a fresh temporary data directory, removed at exit (no value; "
+	    "the variable: 1)"),
 	TEXT("--db", "RTSTAGE_DB", NULL, db_url,
-	    "database URL: sqlite:PATH (default: DATA_DIR/rtstage.db), or postgres://... "
-	    "(libpq URL; several nodes may share it)"),
+	    "database URL: sqlite:PATH (default: DATA_DIR/rtstage.db; the signing keys stay "
+	    "in DATA_DIR/keys), or postgres://... (libpq URL; several nodes may share it; "
+	    "the keys are in the database)"),
 	TEXT("--default-account", "RTSTAGE_DEFAULT_ACCOUNT", "123456789012", default_account,
 	    "account of access keys that are not 12 digits (protected mode)"),
 	TEXT("--credentials", "RTSTAGE_CREDENTIALS", NULL, credentials,
@@ -60,6 +68,11 @@ static const struct option options[] = {
 	NUM("--quota-storage-configurations", "RTSTAGE_QUOTA_STORAGE_CONFIGURATIONS", "5",
 	    quota_storage_configurations, "storage configurations per account and region",
 	    0, 100000000),
+	TEXT("--log-format", "RTSTAGE_LOG_FORMAT", "text", log_format,
+	    "log lines on stderr: text or json (one line per request at level info)"),
+	TEXT("--log-level", "RTSTAGE_LOG_LEVEL", "info", log_level,
+	    "error, warn, info (requests) or debug (also the canonical request of a refused "
+	    "signature)"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -68,17 +81,16 @@ static const struct option options[] = {
 static enum err_code
 set(struct config *cfg, const struct option *o, const char *text, struct err *e)
 {
-	unsigned long n;
-	char *end;
+	char what[96];
+	long long n;
 
 	if (o->kind == OPT_TEXT) {
 		*(const char **)((char *)cfg + o->offset) = text;
 		return ERR_OK;
 	}
-	n = strtoul(text, &end, 10);
-	if (*text < '0' || *text > '9' || *end != '\0' || n < o->min || n > o->max)
-		return err_set(e, ERR_VALIDATION, "%s (%s) must be a whole number from %u to %u, "
-		    "not '%s'", o->flag, o->env, o->min, o->max, text);
+	snprintf(what, sizeof(what), "%s (%s)", o->flag, o->env);
+	if (num_parse(text, o->min, o->max, what, &n, e) != ERR_OK)
+		return e->code;
 	*(unsigned *)((char *)cfg + o->offset) = (unsigned)n;
 	return ERR_OK;
 }
@@ -94,13 +106,73 @@ config_usage(void *fp)
 		fprintf(f, "  %-32s %-38s %s%s%s%s\n", options[i].flag, options[i].env,
 		    options[i].help, options[i].def ? " [" : "",
 		    options[i].def ? options[i].def : "", options[i].def ? "]" : "");
-	fprintf(f, "Endpoint templates expand {hex} (12 hex digits of the stage), {id}, "
-	    "{region}, {account}.\n");
+	fprintf(f, "Every option may also be written --option=value. Endpoint templates expand "
+	    "{hex} (12 hex digits of the stage), {id}, {region}, {account}.\n"
+	    "GET /metrics serves Prometheus metrics; POST /_rtstage/reset deletes every resource "
+	    "(protected mode only).\n");
+}
+
+/* The option argv[*a] names ("--x" or "--x=value"); its value in *value
+ * (from the same word, or the next one, consumed). */
+static enum err_code
+option_of(int argc, char **argv, int *a, const struct option **o, const char **value,
+    struct err *e)
+{
+	const char *word = argv[*a], *eq = strchr(word, '=');
+	size_t n = eq ? (size_t)(eq - word) : strlen(word), i;
+
+	for (i = 0; i < N_OPTIONS; i++)
+		if (strlen(options[i].flag) == n && strncmp(word, options[i].flag, n) == 0)
+			break;
+	if (i == N_OPTIONS || strncmp(word, "--", 2) != 0)
+		return err_set(e, ERR_VALIDATION, "unknown option '%.*s' (see --help)", (int)n, word);
+	*o = &options[i];
+	if (eq != NULL)
+		*value = eq + 1;
+	else if (options[i].kind == OPT_FLAG)
+		*value = "1";
+	else if (*a + 1 >= argc)
+		return err_set(e, ERR_VALIDATION, "option %s needs a value", word);
+	else
+		*value = argv[++*a];
+	return ERR_OK;
+}
+
+/* Is the sqlite: URL url an in-memory database? */
+static int
+sqlite_memory(const char *url)
+{
+	const char *path = url + strlen("sqlite:");
+
+	return strncmp(url, "sqlite:", 7) == 0 &&
+	    (*path == '\0' || strcmp(path, ":memory:") == 0 || strstr(path, "mode=memory") ||
+	    strncmp(path, "file::memory:", 13) == 0);
+}
+
+void
+config_redact_url(const char *url, char *out, size_t cap)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon, *pw;
+	size_t n;
+
+	snprintf(out, cap, "%s", url);
+	if (scheme != NULL && (at = strchr(scheme + 3, '@')) != NULL &&
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) != NULL)
+		snprintf(out, cap, "%.*s:***%s", (int)(colon - url), url, at);
+	if ((pw = strstr(out, "password=")) != NULL) {
+		pw += strlen("password=");
+		n = strcspn(pw, "& ");
+		if ((size_t)(pw - out) + 3 + strlen(pw + n) < cap) {
+			memmove((char *)pw + 3, pw + n, strlen(pw + n) + 1);
+			memcpy((char *)pw, "***", 3);
+		}
+	}
 }
 
 enum err_code
 config_load(struct config *cfg, int argc, char **argv, struct err *e)
 {
+	const struct option *o = NULL;
 	const char *v;
 	size_t i;
 	int a;
@@ -113,17 +185,13 @@ config_load(struct config *cfg, int argc, char **argv, struct err *e)
 		if (v != NULL && set(cfg, &options[i], v, e) != ERR_OK)
 			return e->code;
 	}
-	for (a = 0; a < argc; a++) {
-		for (i = 0; i < N_OPTIONS; i++)
-			if (strcmp(argv[a], options[i].flag) == 0)
-				break;
-		if (i == N_OPTIONS)
-			return err_set(e, ERR_VALIDATION, "unknown option '%s' (see --help)", argv[a]);
-		if (a + 1 >= argc)
-			return err_set(e, ERR_VALIDATION, "option %s needs a value", argv[a]);
-		if (set(cfg, &options[i], argv[++a], e) != ERR_OK)
+	for (a = 0; a < argc; a++)
+		if (option_of(argc, argv, &a, &o, &v, e) != ERR_OK || set(cfg, o, v, e) != ERR_OK)
 			return e->code;
-	}
+	if (cfg->db_url != NULL && sqlite_memory(cfg->db_url))
+		return err_set(e, ERR_VALIDATION, "--db %s is not supported: every worker thread "
+		    "opens its own connection, and an in-memory SQLite database is private to one "
+		    "connection. For a throw-away database use --ephemeral", cfg->db_url);
 	if (strlen(cfg->default_account) != 12 ||
 	    strspn(cfg->default_account, "0123456789") != 12)
 		return err_set(e, ERR_VALIDATION, "--default-account must be 12 digits, not '%s'",

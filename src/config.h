@@ -2,6 +2,8 @@
 #ifndef RTSTAGE_CONFIG_H
 #define RTSTAGE_CONFIG_H
 
+#include <stddef.h>
+
 #include "util/err.h"
 
 enum endpoint_kind { ENDPOINT_EVENTS, ENDPOINT_WHIP, ENDPOINT_RTMP, ENDPOINT_RTMPS, ENDPOINT__COUNT };
@@ -18,6 +20,9 @@ struct config {
 	unsigned request_seconds;	/* a request body must arrive within this */
 	unsigned quota_stages;		/* per account and region */
 	unsigned quota_storage_configurations;
+	const char *log_format;		/* "text" or "json" */
+	const char *log_level;		/* "error", "warn", "info" or "debug" */
+	unsigned ephemeral;		/* 1: a fresh temporary data directory, removed at exit */
 };
 
 /* Fills cfg from argv (after the "serve" word) and the RTSTAGE_*
@@ -27,5 +32,10 @@ enum err_code config_load(struct config *cfg, int argc, char **argv, struct err 
 
 /* Prints the options of `rtstage serve` to f. */
 void config_usage(void *f);
+
+/* Writes url into out (cap bytes) with its password, if any, replaced by
+ * "***" (postgresql://u:***@h/db; a password=... parameter likewise).
+ * Pure. */
+void config_redact_url(const char *url, char *out, size_t cap);
 
 #endif

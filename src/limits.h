@@ -124,4 +124,53 @@
  * close a socket) instead of queueing memory without bound. */
 #define LIMIT_LOOP_QUEUE 4096
 
+/* One log line, bytes. At most PIPE_BUF (4096 on Linux), so that one
+ * write(2) of a line to a pipe is atomic and concurrent workers never
+ * interleave within a line. */
+#define LOG_LINE_BYTES 4096
+
+/* Longest error message quoted in a request's log line, and longest other
+ * field (ids, addresses, names): nine fields of these sizes fit one line
+ * with room for the names, so a JSON line is never cut short. */
+#define LOG_VALUE_BYTES 1024
+#define LOG_FIELD_BYTES 256
+
+/* Series of one metric family (label combinations): operations x statuses
+ * stay under a few hundred; the cap keeps a client that invents statuses
+ * or names from growing the registry without bound. */
+#define METRICS_MAX_SERIES 1024
+
+/* Metric families in the registry: the core ones and room for the
+ * subsystems to come. */
+#define METRICS_MAX_FAMILIES 64
+
+/* Buckets of one histogram, +Inf excluded. */
+#define METRICS_MAX_BUCKETS 16
+
+/* Response headers one answer may carry: x-amzn-RequestId,
+ * x-amzn-ErrorType and room for a few more (the HTTP layer's array). */
+#define HTTP_MAX_HEADERS 6
+
+/* SigV4: how far a request's X-Amz-Date may be from the server's clock,
+ * seconds. AWS's own bound. */
+#define AUTH_MAX_SKEW_SECONDS (5 * 60)
+
+/* Group commit: most write jobs in one transaction when the driver sets
+ * no bound of its own. Enough to amortise one fsync over a burst, few
+ * enough that one batch's latency stays in milliseconds. */
+#define STORE_BATCH 128
+
+/* Cloud Control: how long a resource request stays readable
+ * (GetResourceRequestStatus, ListResourceRequests) and binds its
+ * ClientToken: the real service's 7 days. */
+#define CC_REQUEST_RETAIN_MS (7LL * 24 * 3600 * 1000)
+
+/* Cloud Control: a request still IN_PROGRESS this long after it began was
+ * cut short (the node stopped mid-way; requests run for milliseconds): it
+ * reads as FAILED. */
+#define CC_REQUEST_STALE_MS (120LL * 1000)
+
+/* A listening port. */
+#define LIMIT_PORT_MAX 65535
+
 #endif

@@ -1,10 +1,12 @@
-/* rtstage: command line, start-up, signals, graceful stop.
+/* rtstage: command line, start-up, signals, graceful stop. Wiring only:
+ * what the server answers is the route table (src/routes.c).
  *
  *   rtstage serve [options]   serve the API until SIGTERM or SIGINT
  *   rtstage --help | --version
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -16,16 +18,19 @@
 #include <unistd.h>
 
 #include "aws/auth.h"
-#include "aws/dispatch.h"
-#include "commands.h"
-#include "crypto/keys.h"
 #include "aws/error.h"
 #include "aws/validate.h"
 #include "cloudcontrol/cloudcontrol.h"
+#include "commands.h"
 #include "config.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "http/server.h"
 #include "ivs/ivs.h"
+#include "limits.h"
+#include "routes.h"
 #include "store/store.h"
+#include "util/num.h"
 
 #ifndef RTSTAGE_VERSION
 #define RTSTAGE_VERSION "0.1.0"
@@ -46,50 +51,6 @@ usage(FILE *f)
 	config_usage(f);
 }
 
-/* Answers 200 with body (malloc'd; NULL answers 500). */
-static void
-plain(struct http_response *res, char *body)
-{
-	res->status = body ? 200 : 500;
-	res->content_type = "application/json";
-	res->body = body;
-	res->body_len = body ? strlen(body) : 0;
-}
-
-/* Readiness: 200 when the database answers, else 503 with the reason (a
- * load balancer takes the node out of service until it answers again). */
-static void
-health(struct http_response *res)
-{
-	struct err e = { ERR_OK, "" };
-	json_t *doc;
-
-	if (store_ping(&e) == ERR_OK) {
-		plain(res, strdup("{\"status\":\"ready\"}"));
-		return;
-	}
-	doc = json_pack("{s:s, s:s}", "status", "unavailable", "reason", e.msg);
-	plain(res, doc ? json_dumps(doc, JSON_COMPACT) : NULL);
-	json_decref(doc);
-	res->status = 503;
-}
-
-/* Routes the few non-AWS paths (no authentication); everything else is
- * an AWS API: Cloud Control when X-Amz-Target names its operation,
- * ivs-realtime otherwise. */
-static void
-handle(const struct http_request *req, struct http_response *res, void *arg)
-{
-	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/healthz") == 0)
-		health(res);
-	else if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/.well-known/jwks.json") == 0)
-		plain(res, keys_jwks(ivs_keys()));
-	else if (cc_is_request(req))
-		cc_dispatch(req, res, arg);
-	else
-		aws_dispatch(req, res, arg, ivs_ops);
-}
-
 /* Resolves HOST:PORT ("[::1]:4590" for IPv6) into ss. */
 static enum err_code
 resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct err *e)
@@ -97,10 +58,14 @@ resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len, struct 
 	struct addrinfo hints, *ai = NULL;
 	char host[256];
 	const char *colon = strrchr(listen, ':');
+	long long port;
 	size_t n;
 
 	if (colon == NULL || colon == listen || colon[1] == '\0')
 		return err_set(e, ERR_VALIDATION, "--listen must be HOST:PORT, not '%s'", listen);
+	if (num_parse(colon + 1, 0, LIMIT_PORT_MAX, "the port of --listen (RTSTAGE_LISTEN)", &port,
+	    e) != ERR_OK)
+		return e->code;
 	n = (size_t)(colon - listen);
 	if (listen[0] == '[' && n >= 2 && listen[n - 1] == ']')
 		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), listen + 1);
@@ -129,6 +94,80 @@ is_loopback(const struct sockaddr_storage *ss)
 	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
 }
 
+/* The URL clients use for the address the server is bound to. */
+static void
+base_url(const struct sockaddr_storage *ss, unsigned short port, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
+		    sizeof(host));
+		snprintf(out, cap, "http://[%s]:%u", host, port);
+		return;
+	}
+	inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
+	snprintf(out, cap, "http://%s:%u", host, port);
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Makes the temporary data directory of --ephemeral into dir. */
+static enum err_code
+make_ephemeral(char *dir, size_t cap, struct err *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n = snprintf(dir, cap, "%s/rtstage-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+
+	if (n < 0 || (size_t)n >= cap)
+		return err_set(e, ERR_VALIDATION, "TMPDIR is too long");
+	if (mkdtemp(dir) == NULL)
+		return err_set(e, ERR_INTERNAL, "cannot create a temporary data directory in %s: %s",
+		    tmp && *tmp ? tmp : "/tmp", strerror(errno));
+	return ERR_OK;
+}
+
+/* Replaces every copy of url in msg (ERR_MSG_MAX) by its redacted form. */
+static void
+redact_in(char *msg, const char *url)
+{
+	char safe[4096], out[ERR_MSG_MAX];
+	const char *p = msg, *hit;
+	size_t n = 0, ulen = url ? strlen(url) : 0;
+
+	if (ulen == 0)
+		return;
+	config_redact_url(url, safe, sizeof(safe));
+	while ((hit = strstr(p, url)) != NULL && n < sizeof(out)) {
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%.*s%s", (int)(hit - p), p, safe);
+		p = hit + ulen;
+	}
+	if (p == msg)
+		return;
+	if (n < sizeof(out))
+		snprintf(out + n, sizeof(out) - n, "%s", p);
+	snprintf(msg, ERR_MSG_MAX, "%s", out);
+}
+
+/* Is one of the words --help or -h? */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
 static int
 serve(int argc, char **argv)
 {
@@ -138,12 +177,17 @@ serve(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct http_options http;
 	struct err e = { ERR_OK, "" };
-	char dburl[4096];
+	char dburl[4096], safe_url[4096], url[128], temp_dir[4096] = "";
 	sigset_t sigs;
 	long cpus;
 	int sig = 0, rc = 1;
 
+	if (wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	if (config_load(&cfg, argc, argv, &e) != ERR_OK ||
+	    log_configure(cfg.log_format, cfg.log_level, &e) != ERR_OK ||
 	    resolve(cfg.listen, &ss, &sslen, &e) != ERR_OK)
 		goto out;
 	if (cfg.credentials != NULL && auth_load(cfg.credentials, &e) != ERR_OK)
@@ -156,6 +200,11 @@ serve(int argc, char **argv)
 		    "--credentials FILE (RTSTAGE_CREDENTIALS)", cfg.listen);
 		goto out;
 	}
+	if (cfg.ephemeral) {
+		if (make_ephemeral(temp_dir, sizeof(temp_dir), &e) != ERR_OK)
+			goto out;
+		cfg.data_dir = temp_dir;
+	}
 	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
 		err_set(&e, ERR_INTERNAL, "cannot create data directory %s: %s",
 		    cfg.data_dir, strerror(errno));
@@ -165,6 +214,7 @@ serve(int argc, char **argv)
 		snprintf(dburl, sizeof(dburl), "sqlite:%s/rtstage.db", cfg.data_dir);
 		cfg.db_url = dburl;
 	}
+	config_redact_url(cfg.db_url, safe_url, sizeof(safe_url));
 	/* Eight workers per CPU: a worker waiting for a group commit holds no
 	 * CPU, and more writes in flight make larger, cheaper commits
 	 * (bench/README.md shows the measurement behind the number). */
@@ -180,27 +230,35 @@ serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* a file-size limit fails the write, not the server */
 
+	metrics_init(RTSTAGE_VERSION);
 	aws_error_init();
 	if (validate_init(&e) != ERR_OK || cc_init(&e) != ERR_OK ||
 	    store_init(cfg.db_url, &e) != ERR_OK || ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
+	metrics_database_up(1);
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
-	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, handle, &cfg, &e)) == NULL)
+	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL) {
+		if (strstr(e.msg, cfg.listen) == NULL) {	/* name the address */
+			struct err why = e;
+			err_set(&e, why.code, "--listen %s: %.1900s", cfg.listen, why.msg);
+		}
 		goto out;
-	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads, %s\n",
-	    cfg.listen, http_port(srv), cfg.db_url, cfg.threads,
-	    cfg.credentials ? "strict mode" : "protected mode");
+	}
+	base_url(&ss, http_port(srv), url, sizeof(url));
+	log_msg(LOG_INFO, "ready at %s (%s, %s, data in %s, %u threads)", url,
+	    cfg.credentials ? "strict mode" : "protected mode", safe_url, cfg.data_dir,
+	    cfg.threads);
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
 		if (cfg.credentials == NULL)
 			continue;
 		if (auth_load(cfg.credentials, &e) == ERR_OK)
-			fprintf(stderr, "rtstage: SIGHUP: reloaded %s\n", cfg.credentials);
+			log_msg(LOG_INFO, "SIGHUP: reloaded %s", cfg.credentials);
 		else
-			fprintf(stderr, "rtstage: SIGHUP: kept the credentials in force: %s\n", e.msg);
+			log_msg(LOG_WARN, "SIGHUP: kept the credentials in force: %s", e.msg);
 	}
-	fprintf(stderr, "rtstage: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	log_msg(LOG_INFO, "%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
 	rc = 0;
 out:
@@ -209,20 +267,45 @@ out:
 	cc_fini();
 	store_fini();
 	validate_fini();
-	if (rc != 0)
-		fprintf(stderr, "rtstage: %s\n", e.msg);
+	metrics_fini();
+	if (temp_dir[0] != '\0')
+		(void)nftw(temp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (rc != 0) {
+		redact_in(e.msg, cfg.db_url);
+		log_msg(LOG_ERROR, "%s", e.msg);
+	}
 	return rc;
 }
+
+/* The subcommands, by their words. */
+static const struct {
+	const char *word, *sub;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "serve", NULL, serve },
+	{ "keys", "rotate", cmd_keys_rotate },
+	{ "token", "inspect", cmd_token_inspect },
+};
 
 int
 main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
-		return serve(argc - 2, argv + 2);
-	if (argc >= 3 && strcmp(argv[1], "keys") == 0 && strcmp(argv[2], "rotate") == 0)
-		return cmd_keys_rotate(argc - 3, argv + 3);
-	if (argc >= 3 && strcmp(argv[1], "token") == 0 && strcmp(argv[2], "inspect") == 0)
-		return cmd_token_inspect(argc - 3, argv + 3);
+	size_t i;
+	int skip;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (argc < 2 || strcmp(argv[1], commands[i].word) != 0)
+			continue;
+		if (commands[i].sub == NULL)
+			return commands[i].run(argc - 2, argv + 2);
+		if (argc >= 3 && strcmp(argv[2], commands[i].sub) == 0)
+			skip = 3;
+		else if (wants_help(argc - 2, argv + 2))
+			skip = 2;	/* `rtstage keys --help`: the command's own help */
+		else
+			break;
+		return commands[i].run(argc - skip, argv + skip);
+	}
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("rtstage %s\n", RTSTAGE_VERSION);
 		return 0;

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "aws/auth.h"
+#include "core/log.h"
 #include "aws/sigv4.h"
 #include "limits.h"
 
@@ -359,8 +360,11 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct t
 	sigv4_string_to_sign(amz_date, a, buf_cstr(&creq), creq.len, &sts);
 	signing_key(t, i, a, key);
 	sigv4_signature(key, buf_cstr(&sts), sts.len, sig);
-	if (CRYPTO_memcmp(sig, a->signature, 64) != 0)
+	if (CRYPTO_memcmp(sig, a->signature, 64) != 0) {
 		rc = err_set(e, ERR_INVALID_SIG, "%s", MISMATCH);
+		log_msg(LOG_DEBUG, "canonical request of the refused signature:\n%s",
+		    buf_cstr(&creq));
+	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	buf_free(&creq);

@@ -11,7 +11,7 @@
 #include "aws/call.h"
 #include "http/server.h"
 
-#define AUTH_MAX_SKEW_SECONDS (5 * 60)	/* AWS's own bound */
+#include "limits.h"	/* AUTH_MAX_SKEW_SECONDS */
 
 /* Reads the credentials file at path and, if it is well-formed, makes it
  * the one in force (first load or reload: requests in flight keep the

@@ -678,16 +678,26 @@ cc_list_requests(struct call *c, const json_t *in, json_t **out)
 	return rc;
 }
 
-const op_fn cc_ops[CC_OP__COUNT] = {
-	[CC_OP_CreateResource] = cc_create,
-	[CC_OP_GetResource] = cc_get,
-	[CC_OP_UpdateResource] = cc_update,
-	[CC_OP_DeleteResource] = cc_delete,
-	[CC_OP_ListResources] = cc_list,
-	[CC_OP_GetResourceRequestStatus] = cc_request_status,
-	[CC_OP_ListResourceRequests] = cc_list_requests,
-	[CC_OP_CancelResourceRequest] = cc_cancel,
+/* Every operation needs cloudformation:<Operation> on any resource ("*"),
+ * as the real service's documented policies grant it. */
+#define R AWS_OP_READ
+#define W (AWS_OP_WRITE | AWS_OP_RECORDED)
+
+const struct aws_op cc_ops[CC_OP__COUNT] = {
+	/* operation                       handler            IAM action                                  resource flags */
+	[CC_OP_CreateResource] =           { cc_create,         "cloudformation:CreateResource",           NULL, W },
+	[CC_OP_GetResource] =              { cc_get,            "cloudformation:GetResource",              NULL, R },
+	[CC_OP_UpdateResource] =           { cc_update,         "cloudformation:UpdateResource",           NULL, W },
+	[CC_OP_DeleteResource] =           { cc_delete,         "cloudformation:DeleteResource",           NULL, W },
+	[CC_OP_ListResources] =            { cc_list,           "cloudformation:ListResources",            NULL, R },
+	[CC_OP_GetResourceRequestStatus] = { cc_request_status, "cloudformation:GetResourceRequestStatus", NULL, R },
+	[CC_OP_ListResourceRequests] =     { cc_list_requests,  "cloudformation:ListResourceRequests",     NULL, R },
+	[CC_OP_CancelResourceRequest] =    { cc_cancel,         "cloudformation:CancelResourceRequest",    NULL,
+	    AWS_OP_WRITE },
 };
+
+#undef R
+#undef W
 
 enum err_code
 cc_init(struct err *e)

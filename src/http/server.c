@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "http/server.h"
 #include "limits.h"
 #include "util/buf.h"
@@ -137,7 +138,9 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	struct http_response res;
 	struct MHD_Response *r;
 	enum MHD_Result ok;
-	char *q;
+	char *q, remote[INET6_ADDRSTRLEN] = "";
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	int i;
 
 	memset(&res, 0, sizeof(res));
@@ -153,6 +156,13 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	req.body_len = p->body.len;
 	req.refusal = p->refusal;
 	req.conn = c;
+	if (ci != NULL && ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+		    remote, sizeof(remote));
+	else if (ci != NULL && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+		    remote, sizeof(remote));
+	req.remote = remote;
 	s->handler(&req, &res, s->arg);
 
 	r = MHD_create_response_from_buffer(res.body_len, res.body, MHD_RESPMEM_MUST_FREE);
@@ -236,6 +246,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	int family;
 
 	(void)socket_context;
+	metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (info == NULL || (family = address_key(info->client_addr, key)) == 0)
 		return;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "limits.h"
 #include "util/err.h"
 
 /* Why the server refused a request before the handler could read it. */
@@ -33,10 +34,9 @@ struct http_request {
 	const char *body;	/* not NUL-terminated; NULL when empty */
 	size_t body_len;
 	enum http_refusal refusal;	/* not HTTP_ACCEPTED: answer with an error */
+	const char *remote;	/* client address ("127.0.0.1", "::1"), or "" */
 	void *conn;		/* for http_header() */
 };
-
-#define HTTP_MAX_HEADERS 6
 
 struct http_response {
 	int status;

@@ -6,8 +6,14 @@
 #include "aws/shapes_gen.h"
 #include "store/store.h"
 
-/* Handlers by operation; NULL where rtstage does not serve it yet. */
-extern const op_fn ivs_ops[OP__COUNT];
+/* Operations by id (handler, IAM action, resource member); a zeroed row
+ * where rtstage does not serve it yet. */
+extern const struct aws_op ivs_ops[OP__COUNT];
+
+/* The rest-json protocol of ivs-realtime over ivs_ops (struct
+ * aws_protocol, src/aws/pipeline.h). */
+struct aws_protocol;
+extern const struct aws_protocol ivs_protocol;
 
 /* Loads what the service needs: the page-token key (from the store) and
  * the token signing keys (from data_dir, made on first start). Call after

@@ -1,25 +1,54 @@
-/* The ivs-realtime operations rtstage serves: the whole API at a glance.
- * An operation of the model missing here answers NotImplementedException. */
+/* The ivs-realtime operations rtstage serves: the whole API at a glance,
+ * with the IAM action each needs and the input member naming the resource
+ * it acts on (none: every resource of the caller's account and region).
+ * An operation of the model missing here answers NotImplementedException.
+ * Also the rest-json protocol that serves them, and the service's start-up. */
+#include "aws/error.h"
+#include "aws/pipeline.h"
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
 #include "store/key_table.h"
 #include "store/store.h"
 
-const op_fn ivs_ops[OP__COUNT] = {
-	[OP_CreateStage] = stage_create,
-	[OP_GetStage] = stage_get,
-	[OP_UpdateStage] = stage_update,
-	[OP_DeleteStage] = stage_delete,
-	[OP_ListStages] = stage_list,
-	[OP_CreateStorageConfiguration] = storage_create,
-	[OP_GetStorageConfiguration] = storage_get,
-	[OP_DeleteStorageConfiguration] = storage_delete,
-	[OP_ListStorageConfigurations] = storage_list,
-	[OP_TagResource] = tag_resource,
-	[OP_UntagResource] = untag_resource,
-	[OP_ListTagsForResource] = list_tags,
-	[OP_CreateParticipantToken] = token_create,
+#define R AWS_OP_READ
+#define W AWS_OP_WRITE
+
+const struct aws_op ivs_ops[OP__COUNT] = {
+	/* operation                      handler          IAM action                       resource member  flags */
+	[OP_CreateStage] =                { stage_create,   "ivs:CreateStage",                NULL,          W },
+	[OP_GetStage] =                   { stage_get,      "ivs:GetStage",                   "arn",         R },
+	[OP_UpdateStage] =                { stage_update,   "ivs:UpdateStage",                "arn",         W },
+	[OP_DeleteStage] =                { stage_delete,   "ivs:DeleteStage",                "arn",         W },
+	[OP_ListStages] =                 { stage_list,     "ivs:ListStages",                 NULL,          R },
+	[OP_CreateStorageConfiguration] = { storage_create, "ivs:CreateStorageConfiguration", NULL,          W },
+	[OP_GetStorageConfiguration] =    { storage_get,    "ivs:GetStorageConfiguration",    "arn",         R },
+	[OP_DeleteStorageConfiguration] = { storage_delete, "ivs:DeleteStorageConfiguration", "arn",         W },
+	[OP_ListStorageConfigurations] =  { storage_list,   "ivs:ListStorageConfigurations",  NULL,          R },
+	[OP_TagResource] =                { tag_resource,   "ivs:TagResource",                "resourceArn", W },
+	[OP_UntagResource] =              { untag_resource, "ivs:UntagResource",              "resourceArn", W },
+	[OP_ListTagsForResource] =        { list_tags,      "ivs:ListTagsForResource",        "resourceArn", R },
+	[OP_CreateParticipantToken] =     { token_create,   "ivs:CreateParticipantToken",     "stageArn",    W },
+};
+
+#undef R
+#undef W
+
+static const char *const json_types[] = { "application/json", "application/x-amz-json-", NULL };
+
+const struct aws_protocol ivs_protocol = {
+	.name = "ivs-realtime",
+	.signing_name = "ivs",
+	.lookup = AWS_LOOKUP_REST,
+	.media_types = json_types,
+	.response_type = "application/json",
+	.error = aws_error_respond,
+	.model = operations,
+	.ops = ivs_ops,
+	.n_ops = OP__COUNT,
+	.arn_service = "ivs",
+	.validate_first = 0,	/* AWS checks permission before the input */
+	.json_flags = JSON_COMPACT,
 };
 
 static unsigned char page_key[PAGE_TOKEN_KEY_BYTES];

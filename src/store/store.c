@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "crypto/ids.h"
 #include "limits.h"
 #include "store/migrations.h"
@@ -413,9 +414,8 @@ store_rollback(struct store *s)
  * Writers queue up; the one at the front leads: it takes the jobs queued so
  * far (up to STORE_BATCH, or the driver's batch_max), runs them in one transaction on its own connection,
  * commits, wakes their callers and hands the lead to the next in line.
- * The others sleep until their job is done or they reach the front. */
-
-#define STORE_BATCH 128
+ * The others sleep until their job is done or they reach the front
+ * (STORE_BATCH is in limits.h). */
 
 struct job {
 	store_job_fn fn;
@@ -438,7 +438,9 @@ run_batch(struct store *s, struct job *first, int n)
 	struct job *j;
 	int i;
 
+	metrics_store_batch(n);
 	if (store_begin(s, 1, &e) != ERR_OK) {
+		metrics_store_error();
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			j->rc = err_set(j->e, e.code, "%s", e.msg);
 		return;
@@ -459,6 +461,7 @@ run_batch(struct store *s, struct job *first, int n)
 	if ((s->drv->check != NULL && s->drv->check(s->db, &e) != ERR_OK) ||
 	    store_commit(s, &e) != ERR_OK) {	/* nothing of the batch was kept */
 		store_rollback(s);
+		metrics_store_error();
 		for (i = 0, j = first; i < n; i++, j = j->next)
 			if (j->rc == ERR_OK)
 				j->rc = err_set(j->e, e.code, "%s", e.msg);
