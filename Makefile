@@ -17,7 +17,7 @@ SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
 	src/util/jsonpatch.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
-	src/http/server.c \
+	src/http/server.c src/http/host.c src/http/watch.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/dispatch.c \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \

@@ -187,6 +187,7 @@ serve(int argc, char **argv)
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
+	http.loopback_hosts_only = cfg.credentials == NULL;
 	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, handle, &cfg, &e)) == NULL)
 		goto out;
 	fprintf(stderr, "rtstage: listening on %s (port %u), data in %s, %u threads, %s\n",
