@@ -1,21 +1,27 @@
 /* The request deadline and the reaping of abandoned requests (see watch.h).
  *
- * One thread and one epoll set of its own, separate from libmicrohttpd's.
- * Each socket is armed one-shot: while it waits for a request, for its
- * first byte (the request's clock starts then, so idle keep-alive
- * connections keep libmicrohttpd's idle timeout) and for the peer's FIN;
- * afterwards for the FIN alone. Every LIMIT_WATCH_TICK_MS the thread walks
- * the slots and shuts down the sockets whose time is up. shutdown() rather
+ * One thread and one epoll set of its own, separate from libmicrohttpd's,
+ * where each socket is armed once for the peer's FIN (a hang-up stays
+ * readable, so the event cannot be lost to libmicrohttpd's reads). A
+ * request's clock starts with its first byte, so idle keep-alive
+ * connections keep libmicrohttpd's idle timeout: the byte is seen in the
+ * kernel's count of bytes received (TCP_INFO), which, unlike a readiness
+ * event, libmicrohttpd cannot consume first. Every LIMIT_WATCH_TICK_MS the
+ * thread walks the slots and shuts down the sockets whose time is up. shutdown() rather
  * than close(): the descriptor stays libmicrohttpd's, which sees the hang-up
  * in its own thread and closes it there. A slot is freed by watch_remove,
  * which libmicrohttpd calls before it closes the descriptor, so a
  * descriptor number reused by a new connection is never shut down by
  * mistake; epoll events carry the slot's generation for the same reason.
  */
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -37,6 +43,7 @@ struct watched {
 	enum phase phase;
 	int fin, cut;		/* the peer closed its side; we shut it down */
 	int64_t began_ms, fin_ms;
+	uint64_t received;	/* bytes received when it last became idle */
 };
 
 struct watch {
@@ -59,19 +66,19 @@ now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Re-arms c's one-shot registration for what its phase waits for. Caller
- * holds the lock. */
-static void
-arm(struct watch *w, struct watched *c)
+/* Bytes the kernel has received on fd so far; UINT64_MAX if it cannot
+ * say (a kernel before 4.1), which makes any wait count as a request. */
+static uint64_t
+received(int fd)
 {
-	struct epoll_event ev = { 0 };
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
 
-	ev.events = (c->fin ? 0 : EPOLLRDHUP) | (c->phase == PHASE_IDLE ? EPOLLIN : 0);
-	if (ev.events == 0 || c->cut)
-		return;
-	ev.events |= EPOLLONESHOT;
-	ev.data.u64 = (uint64_t)c->gen << 32 | (uint64_t)(c - w->slots);
-	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+		return UINT64_MAX;
+	return ti.tcpi_bytes_received;
 }
 
 /* Caller holds the lock. */
@@ -90,11 +97,6 @@ on_event(struct watch *w, const struct epoll_event *ev, int64_t now)
 		c->fin = 1;
 		c->fin_ms = now;
 	}
-	if ((ev->events & EPOLLIN) && c->phase == PHASE_IDLE) {
-		c->phase = PHASE_RECEIVING;
-		c->began_ms = now;
-	}
-	arm(w, c);
 }
 
 /* Bytes the peer sent that libmicrohttpd has not read yet. */
@@ -119,17 +121,25 @@ expired(const struct watch *w, const struct watched *c, int64_t now)
 	return c->fin && now - c->fin_ms >= LIMIT_FIN_GRACE_MS && unread(c->fd) == 0;
 }
 
-/* Caller holds the lock. */
+/* Caller holds the lock. idle: also look for requests begun on idle
+ * connections. */
 static void
-sweep(struct watch *w, int64_t now)
+sweep(struct watch *w, int64_t now, int idle)
 {
+	struct watched *c;
 	size_t i;
 
-	for (i = 0; i < LIMIT_CONNECTIONS; i++)
-		if (expired(w, &w->slots[i], now)) {
+	for (i = 0; i < LIMIT_CONNECTIONS; i++) {
+		c = &w->slots[i];
+		if (idle && c->fd >= 0 && c->phase == PHASE_IDLE && received(c->fd) > c->received) {
+			c->phase = PHASE_RECEIVING;
+			c->began_ms = now;
+		}
+		if (expired(w, c, now)) {
 			shutdown(w->slots[i].fd, SHUT_RDWR);
 			w->slots[i].cut = 1;
 		}
+	}
 }
 
 static void *
@@ -137,7 +147,7 @@ run(void *arg)
 {
 	struct watch *w = arg;
 	struct epoll_event ev[LIMIT_WATCH_EVENTS];
-	int64_t now, next = now_ms() + LIMIT_WATCH_TICK_MS;
+	int64_t now, next = now_ms() + LIMIT_WATCH_TICK_MS, next_idle = next;
 	int i, n;
 
 	while (!atomic_load(&w->stop)) {
@@ -148,8 +158,10 @@ run(void *arg)
 		for (i = 0; i < n; i++)
 			on_event(w, &ev[i], now);
 		if (now >= next) {
-			sweep(w, now);
+			sweep(w, now, now >= next_idle);
 			next = now + LIMIT_WATCH_TICK_MS;
+			if (now >= next_idle)
+				next_idle = now + LIMIT_WATCH_IDLE_MS;
 		}
 		pthread_mutex_unlock(&w->lock);
 	}
@@ -217,7 +229,8 @@ watch_add(struct watch *w, int fd)
 	c->phase = PHASE_IDLE;
 	c->fin = c->cut = 0;
 	c->began_ms = c->fin_ms = 0;
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+	c->received = 0;
+	ev.events = EPOLLRDHUP | EPOLLONESHOT;
 	ev.data.u64 = (uint64_t)c->gen << 32 | (uint64_t)(c - w->slots);
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		c->fd = -1;
@@ -260,10 +273,8 @@ watch_idle(struct watch *w, struct watched *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (c->phase != PHASE_IDLE) {
-		c->phase = PHASE_IDLE;
-		arm(w, c);
-	}
+	c->phase = PHASE_IDLE;
+	c->received = received(c->fd);
 	pthread_mutex_unlock(&w->lock);
 }
 
