@@ -34,7 +34,7 @@ FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
-	tests/unit/test_jsonpatch.c
+	tests/unit/test_jsonpatch.c tests/unit/test_host.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
