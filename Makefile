@@ -18,7 +18,7 @@ SRC := \
 	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c \
 	src/core/log.c src/core/metrics.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
-	src/http/server.c \
+	src/http/server.c src/http/host.c src/http/watch.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/pipeline.c \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
@@ -40,7 +40,8 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
-	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c
+	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
+	tests/unit/test_host.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

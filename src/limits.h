@@ -57,15 +57,46 @@
  * cannot take every slot. */
 #define LIMIT_CONNECTIONS_PER_ADDRESS 512
 
+/* Once this many connections are open, an address may open new ones only
+ * while it holds fewer than LIMIT_CONNECTIONS_SHARE: two addresses can
+ * reach LIMIT_CONNECTIONS_PER_ADDRESS before the server is crowded, every
+ * further one a tenth of the total, so it takes at least ten addresses
+ * (2 x 512 + 8 x 410 > 4096) to fill every slot and shut others out. */
+#define LIMIT_CONNECTIONS_CROWDED (LIMIT_CONNECTIONS / 4)
+#define LIMIT_CONNECTIONS_SHARE ((LIMIT_CONNECTIONS + 9) / 10)
+
 /* Idle keep-alive connection timeout, seconds (--idle-timeout). Long
  * enough for SDK connection reuse, short enough to reclaim abandoned
  * sockets. */
 #define LIMIT_IDLE_SECONDS 60
 
-/* From the end of the headers to the end of the body, seconds
- * (--request-timeout): a client trickling a body is cut off, whatever its
- * pace. */
+/* From the first byte of a request to its last (request line, headers and
+ * body), seconds (--request-timeout): a client trickling any part of it is
+ * cut off, whatever its pace. */
 #define LIMIT_REQUEST_SECONDS 30
+
+/* How often request deadlines and closed peers are checked, milliseconds:
+ * the granularity of the request deadline, and the delay before the slot
+ * of an abandoned partial request is free again. At 4,000 abandoned
+ * requests a second from one address, 25 ms + LIMIT_FIN_GRACE_MS leave
+ * about 180 outstanding, well under LIMIT_CONNECTIONS_PER_ADDRESS; a
+ * check walks LIMIT_CONNECTIONS slots, microseconds. */
+#define LIMIT_WATCH_TICK_MS 25
+
+/* After a peer's FIN with a request still partial and nothing left unread,
+ * milliseconds before its connection is closed: the time the worker has to
+ * parse a whole request it has just read, so that a request sent whole
+ * before the FIN is answered, not cut. */
+#define LIMIT_FIN_GRACE_MS 20
+
+/* How often a connection waiting for its next request is checked for the
+ * first byte of one, milliseconds: the request deadline starts up to this
+ * late. One getsockopt per idle connection: at LIMIT_CONNECTIONS idle
+ * connections, about 40,000 a second, a percent or two of a core. */
+#define LIMIT_WATCH_IDLE_MS 100
+
+/* Socket events the request watch takes per wakeup. */
+#define LIMIT_WATCH_EVENTS 64
 
 /* Violations listed in one ValidationException message, like AWS's
  * validator, which stops reporting after a handful. */

@@ -239,6 +239,7 @@ serve(int argc, char **argv)
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
+	http.loopback_hosts_only = cfg.credentials == NULL;
 	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL) {
 		if (strstr(e.msg, cfg.listen) == NULL) {	/* name the address */
 			struct err why = e;

@@ -23,22 +23,56 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* Requests the HTTP layer refused unread, as AWS errors naming the limit:
- * "<what>: the limit is <limit> <unit>". */
+/* Requests the HTTP layer refused unread, as AWS errors: over a limit,
+ * "<what>: the limit is <limit> <unit>"; otherwise "<what>", or with a
+ * header to quote, "<header> '<value>' <what>". */
 static const struct {
 	enum err_code code;
 	const char *what;
 	long limit;
 	const char *unit;
+	const char *quoted;
 } refusals[] = {
-	[HTTP_ACCEPTED] = { ERR_OK, NULL, 0, NULL },
+	[HTTP_ACCEPTED] = { ERR_OK, NULL, 0, NULL, NULL },
 	[HTTP_BODY_TOO_LARGE] = { ERR_TOO_LARGE, "Request body too large", LIMIT_BODY_BYTES,
-	    "bytes" },
+	    "bytes", NULL },
 	[HTTP_URL_TOO_LONG] = { ERR_URL_TOO_LONG, "Request target too long", LIMIT_URL_BYTES,
-	    "bytes" },
+	    "bytes", NULL },
 	[HTTP_HEADERS_TOO_LARGE] = { ERR_HEADERS_TOO_LARGE, "Request headers too large",
-	    LIMIT_HEADER_BYTES, "bytes in at most " STR(LIMIT_HEADER_COUNT) " headers" },
+	    LIMIT_HEADER_BYTES, "bytes in at most " STR(LIMIT_HEADER_COUNT) " headers", NULL },
+	[HTTP_LENGTHS_DIFFER] = { ERR_VALIDATION, "The request has Content-Length headers that "
+	    "differ: send exactly one", 0, NULL, NULL },
+	[HTTP_LENGTH_AND_CHUNKED] = { ERR_VALIDATION, "The request has both Transfer-Encoding "
+	    "and Content-Length: send one of them", 0, NULL, NULL },
+	[HTTP_CODING_UNSUPPORTED] = { ERR_NOT_IMPLEMENTED, "is not supported: send the body "
+	    "with a Content-Length, or as Transfer-Encoding: chunked", 0, NULL,
+	    "Transfer-Encoding" },
+	[HTTP_HOST_INVALID] = { ERR_VALIDATION, "The request must have exactly one Host header",
+	    0, NULL, NULL },
+	[HTTP_HOST_FOREIGN] = { ERR_ACCESS_DENIED, "is not accepted: in protected mode rtstage "
+	    "answers only requests addressed to a loopback address or localhost", 0, NULL,
+	    "Host" },
+	[HTTP_ORIGIN_FOREIGN] = { ERR_ACCESS_DENIED, "is not accepted: in protected mode rtstage "
+	    "answers only pages served from a loopback address or localhost", 0, NULL,
+	    "Origin" },
 };
+
+/* The error for a request the HTTP layer refused. */
+static enum err_code
+refuse(const struct http_request *req, struct err *e)
+{
+	const char *value;
+
+	if (refusals[req->refusal].limit != 0)
+		return err_set(e, refusals[req->refusal].code, "%s: the limit is %ld %s",
+		    refusals[req->refusal].what, refusals[req->refusal].limit,
+		    refusals[req->refusal].unit);
+	if (refusals[req->refusal].quoted == NULL)
+		return err_set(e, refusals[req->refusal].code, "%s", refusals[req->refusal].what);
+	value = http_header(req, refusals[req->refusal].quoted);
+	return err_set(e, refusals[req->refusal].code, "%s '%.200s' %s",
+	    refusals[req->refusal].quoted, value ? value : "", refusals[req->refusal].what);
+}
 
 /* The operation a request names, and (rest-json) its URI labels. */
 struct target {
@@ -232,9 +266,7 @@ aws_check_envelope(const struct http_request *req, struct err *e)
 	int authorizations = 0;
 
 	if (req->refusal != HTTP_ACCEPTED)
-		return err_set(e, refusals[req->refusal].code, "%s: the limit is %ld %s",
-		    refusals[req->refusal].what, refusals[req->refusal].limit,
-		    refusals[req->refusal].unit);
+		return refuse(req, e);
 	http_headers_each(req, count_authorization, &authorizations);
 	if (authorizations > 1)
 		return err_set(e, ERR_INCOMPLETE_SIG, "The request has %d Authorization headers; "

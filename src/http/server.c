@@ -1,21 +1,31 @@
-/* libmicrohttpd adapter: per-request state, capped upload, response hand-off.
+/* libmicrohttpd adapter: per-request state, capped upload, response hand-off,
+ * connection admission and the judgement of a request by its head.
  *
  * Per-request state is made in the URI log callback (the only place the
  * raw request target is visible), grows with the upload, and is freed in
  * the completion callback. Response bodies are handed to libmicrohttpd
- * without copying (MHD_RESPMEM_MUST_FREE).
+ * without copying (MHD_RESPMEM_MUST_FREE). Each connection is followed by
+ * the request watch (http/watch.h) from its start to its close, told when
+ * its request is whole and when its answer has gone.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/metrics.h"
+#include "http/host.h"
 #include "http/server.h"
+#include "http/watch.h"
 #include "limits.h"
 #include "util/buf.h"
 
@@ -28,8 +38,10 @@ struct address_count {
 
 struct http_server {
 	struct MHD_Daemon *daemon;
-	unsigned request_seconds;
+	struct watch *watch;
+	int loopback_hosts_only;
 	pthread_mutex_t addresses_lock;
+	unsigned connections;		/* in total; under addresses_lock */
 	struct address_count addresses[LIMIT_CONNECTIONS];
 	http_handler_fn handler;
 	void *arg;
@@ -41,8 +53,18 @@ struct pending {
 	struct buf body;
 	int started;
 	enum http_refusal refusal;
-	struct timespec deadline;	/* the body must be complete by then */
 };
+
+/* The watch's handle of connection c, set when it started (NULL if the
+ * watch had no slot). */
+static struct watched *
+watched_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i != NULL ? i->socket_context : NULL;
+}
 
 const char *
 http_header(const struct http_request *req, const char *name)
@@ -118,8 +140,8 @@ on_done(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTer
 	struct http_server *s = cls;
 	struct pending *p = *req_cls;
 
-	(void)c;
 	(void)tc;
+	watch_idle(s->watch, watched_of(c));
 	if (p == NULL)
 		return;
 	if (p->started)
@@ -163,6 +185,7 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
 		    remote, sizeof(remote));
 	req.remote = remote;
+	watch_answering(s->watch, watched_of(c));
 	s->handler(&req, &res, s->arg);
 
 	r = MHD_create_response_from_buffer(res.body_len, res.body, MHD_RESPMEM_MUST_FREE);
@@ -216,23 +239,43 @@ address_slot(struct http_server *s, int family, const unsigned char *key, int cr
 	return create ? free_slot : NULL;
 }
 
-/* Accept policy: refuses an address that has its share of connections. */
+/* Accept policy: refuses an address that has its share of connections,
+ * which is smaller once the server is crowded (see limits.h). */
 static enum MHD_Result
 on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
 	struct http_server *s = cls;
 	struct address_count *a;
 	unsigned char key[16];
-	int family = address_key(sa, key), ok;
+	int family = address_key(sa, key), ok, share;
 
 	(void)len;
 	if (family == 0)
 		return MHD_YES;
 	pthread_mutex_lock(&s->addresses_lock);
+	share = s->connections >= LIMIT_CONNECTIONS_CROWDED ? LIMIT_CONNECTIONS_SHARE :
+	    LIMIT_CONNECTIONS_PER_ADDRESS;
 	a = address_slot(s, family, key, 0);
-	ok = a == NULL || a->count < LIMIT_CONNECTIONS_PER_ADDRESS;
+	ok = a == NULL || a->count < share;
 	pthread_mutex_unlock(&s->addresses_lock);
 	return ok ? MHD_YES : MHD_NO;
+}
+
+/* Starts watching c, or stops: the watch must let go of the descriptor
+ * before libmicrohttpd closes it, which it does after this notification. */
+static void
+watch_connection(struct http_server *s, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *fd;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		watch_remove(s->watch, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_context = fd != NULL ? watch_add(s->watch, fd->connect_fd) : NULL;
 }
 
 static void
@@ -245,8 +288,14 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	unsigned char key[16];
 	int family;
 
-	(void)socket_context;
 	metrics_connections(code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+	watch_connection(s, c, socket_context, code);
+	pthread_mutex_lock(&s->addresses_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		s->connections++;
+	else
+		s->connections--;
+	pthread_mutex_unlock(&s->addresses_lock);
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (info == NULL || (family = address_key(info->client_addr, key)) == 0)
 		return;
@@ -259,48 +308,96 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	pthread_mutex_unlock(&s->addresses_lock);
 }
 
-struct header_count {
-	size_t n, bytes;
+/* What the head of a request says about its framing and its addressee,
+ * gathered in one walk over its headers (repeats included). */
+struct head {
+	size_t n, bytes;		/* headers, and their names and values */
+	const char *length;		/* the first Content-Length */
+	int lengths, lengths_differ;
+	const char *coding;		/* the first Transfer-Encoding */
+	int codings;
+	const char *host;
+	int hosts, foreign_origin;
 };
 
 static enum MHD_Result
-count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+read_head(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-	struct header_count *h = cls;
+	struct head *h = cls;
 
 	(void)kind;
+	value = value != NULL ? value : "";
 	h->n++;
-	h->bytes += strlen(key) + (value ? strlen(value) : 0);
+	h->bytes += strlen(key) + strlen(value);
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (h->lengths++ == 0)
+			h->length = value;
+		else if (strcmp(value, h->length) != 0)
+			h->lengths_differ = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (h->codings++ == 0)
+			h->coding = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		if (h->hosts++ == 0)
+			h->host = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_ORIGIN) == 0) {
+		h->foreign_origin |= !host_origin_is_loopback(value);
+	}
 	return MHD_YES;
 }
 
-/* The limits a request can be judged by once its headers are in. */
+/* How the body is delimited must be beyond doubt (RFC 9112, 6.3): one
+ * length, or one "chunked" coding and no length. Anything else could be
+ * read one way here and another by a proxy in front. */
 static enum http_refusal
-judge_head(struct MHD_Connection *c, const struct pending *p)
+judge_framing(const struct head *h)
 {
-	struct header_count h = { 0, 0 };
-	const char *cl;
 	char *end;
 
-	if (strlen(p->target) > LIMIT_URL_BYTES)
-		return HTTP_URL_TOO_LONG;
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &h);
-	if (h.n > LIMIT_HEADER_COUNT || h.bytes > LIMIT_HEADER_BYTES)
-		return HTTP_HEADERS_TOO_LARGE;
-	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, &end, 10) > LIMIT_BODY_BYTES)
+	if (h->lengths_differ)
+		return HTTP_LENGTHS_DIFFER;
+	if (h->codings > 0 && h->lengths > 0)
+		return HTTP_LENGTH_AND_CHUNKED;
+	if (h->codings > 1 || (h->codings == 1 && strcasecmp(h->coding, "chunked") != 0))
+		return HTTP_CODING_UNSUPPORTED;
+	if (h->length != NULL && strtoull(h->length, &end, 10) > LIMIT_BODY_BYTES)
 		return HTTP_BODY_TOO_LARGE;
 	return HTTP_ACCEPTED;
 }
 
-static int
-past(const struct timespec *deadline)
+/* HTTP/1.1 requires one Host. In protected mode it must also name the
+ * loopback interface, and an Origin must be a loopback origin: a page
+ * whose name was rebound to 127.0.0.1 still sends its own name. */
+static enum http_refusal
+judge_addressee(const struct http_server *s, const struct head *h, const char *version)
 {
-	struct timespec now;
+	if (h->hosts > 1 || (h->hosts == 0 &&
+	    (s->loopback_hosts_only || strcmp(version, MHD_HTTP_VERSION_1_0) != 0)))
+		return HTTP_HOST_INVALID;
+	if (!s->loopback_hosts_only)
+		return HTTP_ACCEPTED;
+	if (!host_is_loopback(h->host))
+		return HTTP_HOST_FOREIGN;
+	return h->foreign_origin ? HTTP_ORIGIN_FOREIGN : HTTP_ACCEPTED;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	    (now.tv_sec == deadline->tv_sec && now.tv_nsec > deadline->tv_nsec);
+/* The limits and rules a request can be judged by once its headers are in. */
+static enum http_refusal
+judge_head(const struct http_server *s, struct MHD_Connection *c, const struct pending *p,
+    const char *version)
+{
+	struct head h;
+	enum http_refusal r;
+
+	memset(&h, 0, sizeof(h));
+	if (strlen(p->target) > LIMIT_URL_BYTES)
+		return HTTP_URL_TOO_LONG;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, read_head, &h);
+	if (h.n > LIMIT_HEADER_COUNT || h.bytes > LIMIT_HEADER_BYTES)
+		return HTTP_HEADERS_TOO_LARGE;
+	if ((r = judge_framing(&h)) != HTTP_ACCEPTED)
+		return r;
+	return judge_addressee(s, &h, version);
 }
 
 static enum MHD_Result
@@ -311,23 +408,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct pending *p = *req_cls;
 
 	(void)url;
-	(void)version;
 	if (p == NULL)
 		return MHD_NO;		/* out of memory in on_uri */
 	if (!p->started) {
 		p->started = 1;
 		atomic_fetch_add(&s->in_flight, 1);
-		clock_gettime(CLOCK_MONOTONIC, &p->deadline);
-		p->deadline.tv_sec += s->request_seconds;
-		if ((p->refusal = judge_head(c, p)) != HTTP_ACCEPTED)
+		if ((p->refusal = judge_head(s, c, p, version)) != HTTP_ACCEPTED)
 			return respond(s, c, method, p);	/* refuse before reading on */
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
 		/* libmicrohttpd cannot answer in the middle of an upload: a body that
-		 * grows past the limit (chunked) or misses its deadline is cut off
-		 * by closing the connection, unread. */
-		if (p->body.len + *upload_size > LIMIT_BODY_BYTES || past(&p->deadline))
+		 * grows past the limit (chunked) is cut off by closing the
+		 * connection, unread. The watch does the same at the deadline. */
+		if (p->body.len + *upload_size > LIMIT_BODY_BYTES)
 			return MHD_NO;
 		buf_append(&p->body, upload, *upload_size);
 		*upload_size = 0;
@@ -336,27 +430,80 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	return respond(s, c, method, p);
 }
 
+/* "HOST:PORT" of sa, as --listen spells it. */
+static void
+name_address(const struct sockaddr *sa, char *out, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	int n;
+
+	if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+		n = snprintf(out, len, "[%s]:%u", ip, port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+		n = snprintf(out, len, "%s:%u", ip, port);
+	}
+	if (n < 0 || (size_t)n >= len)
+		snprintf(out, len, "the address");
+}
+
+/* A listening socket on sa, made here rather than by libmicrohttpd so that
+ * the reason bind fails is known. Returns the descriptor (caller owns it),
+ * or -1 with e set. */
+static int
+listen_on(const struct sockaddr *sa, socklen_t salen, struct err *e)
+{
+	char name[INET6_ADDRSTRLEN + 16];
+	int fd, one = 1;
+
+	name_address(sa, name, sizeof(name));
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+		err_set(e, ERR_INTERNAL, "cannot listen on %s: %s", name, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, salen) != 0 || listen(fd, SOMAXCONN) != 0) {
+		if (errno == EADDRINUSE)
+			err_set(e, ERR_INTERNAL, "%s is already in use: stop the other server or "
+			    "choose another port with --listen HOST:PORT (RTSTAGE_LISTEN)", name);
+		else
+			err_set(e, ERR_INTERNAL, "cannot listen on %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct http_server *
 http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options *o,
     http_handler_fn handler, void *arg, struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
+	int fd = -1;
 
-	(void)salen;
 	if (s == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	s->handler = handler;
 	s->arg = arg;
-	s->request_seconds = o->request_seconds;
+	s->loopback_hosts_only = o->loopback_hosts_only;
 	pthread_mutex_init(&s->addresses_lock, NULL);
 	atomic_init(&s->in_flight, 0);
+	if ((fd = listen_on(sa, salen, e)) < 0 ||
+	    (s->watch = watch_new(o->request_seconds, e)) == NULL)
+		goto fail;
 	s->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG | (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, on_accept, s, on_request, s,
-	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_CONNECTIONS,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
@@ -367,11 +514,17 @@ http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 	    MHD_OPTION_END);
 	if (s->daemon == NULL) {
-		err_set(e, ERR_INTERNAL, "cannot listen (address in use or not available)");
-		free(s);
-		return NULL;
+		err_set(e, ERR_INTERNAL, "cannot start the HTTP server on the listening socket");
+		goto fail;
 	}
 	return s;
+fail:
+	if (fd >= 0)
+		close(fd);
+	watch_free(s->watch);
+	pthread_mutex_destroy(&s->addresses_lock);
+	free(s);
+	return NULL;
 }
 
 unsigned short
@@ -397,6 +550,7 @@ http_stop(struct http_server *s)
 	MHD_stop_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	watch_free(s->watch);	/* every connection has been removed */
 	pthread_mutex_destroy(&s->addresses_lock);
 	free(s);
 }

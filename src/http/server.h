@@ -21,11 +21,18 @@ enum http_refusal {
 	HTTP_BODY_TOO_LARGE,	/* over LIMIT_BODY_BYTES: not read */
 	HTTP_URL_TOO_LONG,	/* over LIMIT_URL_BYTES */
 	HTTP_HEADERS_TOO_LARGE,	/* over LIMIT_HEADER_BYTES or LIMIT_HEADER_COUNT */
+	HTTP_LENGTHS_DIFFER,	/* Content-Length headers that disagree */
+	HTTP_LENGTH_AND_CHUNKED,	/* Transfer-Encoding and Content-Length both */
+	HTTP_CODING_UNSUPPORTED,	/* a Transfer-Encoding other than one "chunked" */
+	HTTP_HOST_INVALID,	/* Host missing (where required) or repeated */
+	HTTP_HOST_FOREIGN,	/* protected mode: Host is not a loopback name */
+	HTTP_ORIGIN_FOREIGN,	/* protected mode: Origin is not a loopback origin */
 };
 /* A body that grows past LIMIT_BODY_BYTES while being received (chunked),
- * or that misses the request deadline, cannot be answered: libmicrohttpd
- * allows no response in the middle of an upload. Such a connection is
- * closed, the rest unread. */
+ * or a request that misses its deadline (LIMIT_REQUEST_SECONDS from its
+ * first byte) or is abandoned by its peer, cannot be answered:
+ * libmicrohttpd allows no response in the middle of an upload. Such a
+ * connection is closed, the rest unread. */
 
 struct http_request {
 	const char *method;
@@ -70,11 +77,15 @@ void http_set_header(struct http_response *res, const char *name, const char *va
 struct http_options {
 	unsigned threads;		/* worker threads */
 	unsigned idle_seconds;		/* close keep-alive connections idle this long */
-	unsigned request_seconds;	/* a body must arrive within this (LIMIT_REQUEST_SECONDS) */
+	unsigned request_seconds;	/* a request must arrive whole within this
+					 * of its first byte (LIMIT_REQUEST_SECONDS) */
+	int loopback_hosts_only;	/* protected mode: refuse other Host and
+					 * Origin values (DNS rebinding) */
 };
 
 /* Listens on sa as o says and serves until http_stop. Returns the server
- * (caller owns it), or NULL with e set. */
+ * (caller owns it), or NULL with e set (an address in use is named, with
+ * how to choose another). */
 struct http_server *http_start(const struct sockaddr *sa, socklen_t salen,
     const struct http_options *o, http_handler_fn handler, void *arg, struct err *e);
 

@@ -89,7 +89,7 @@ static int
 setup(void **state)
 {
 	struct sockaddr_in sa;
-	struct http_options o = { 2, 5, 5 };
+	struct http_options o = { .threads = 2, .idle_seconds = 5, .request_seconds = 5 };
 	struct err e;
 
 	(void)state;
