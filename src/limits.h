@@ -204,4 +204,54 @@
 /* A listening port. */
 #define LIMIT_PORT_MAX 65535
 
+/* ---- Domain bounds and defaults (the real service's, or ours with a reason) ---- */
+
+/* Tags one resource may carry: the real service's limit. */
+#define TAGS_MAX 50
+
+/* A participant token's duration when the request names none, minutes:
+ * the real service's default of 12 hours. */
+#define DEFAULT_DURATION 720
+
+/* A participant token's attributes, keys and values together, bytes of
+ * UTF-8: the real service's 1 KB. */
+#define MAX_ATTRIBUTE_BYTES 1024
+
+/* Longest participant token a verifier reads. Ours are under 1.5 KB;
+ * customer-signed ones carry the same claims. */
+#define MAX_TOKEN (16 * 1024)
+
+/* How long a retired signing key stays loaded and published after its
+ * successor appeared: the longest token lifetime (14 days), so every
+ * unexpired token still verifies. */
+#define KEYS_RETAIN_SECONDS (14 * 24 * 3600)
+
+/* ListStages, ListStorageConfigurations (and every List of the model
+ * without a documented default): the real service's default page. */
+#define DEFAULT_PAGE 50
+
+/* Cloud Control ListResourceRequests: the real service's default page. */
+#define LIST_REQUESTS_DEFAULT 20
+
+/* Cloud Control: problems listed in one StatusMessage, and patterns of the
+ * resource schemas compiled at start (they have a handful). */
+#define MAX_PROBLEMS 5
+#define MAX_PATTERNS 32
+
+/* JSON Pointer segments in one patch path. The deepest resource property
+ * is 4 levels down; deeper paths are refused. */
+#define MAX_TOKENS 64
+
+/* SigV4: signed headers one request may list (SDKs sign under ten; the
+ * HTTP layer allows LIMIT_HEADER_COUNT in all). */
+#define MAX_HEADERS 64
+
+/* SigV4: derived signing keys each worker thread remembers. Deriving one
+ * costs four HMACs and a key is good for a whole day of one scope. */
+#define KEY_CACHE 4
+
+/* PostgreSQL: parameters one statement may bind (the widest query has
+ * under 20). */
+#define MAX_PARAMS 32
+
 #endif

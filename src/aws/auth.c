@@ -22,7 +22,6 @@
 #include "aws/sigv4.h"
 #include "limits.h"
 
-#define MAX_HEADERS 64
 
 struct credential {
 	int line;			/* where its profile starts */
@@ -41,9 +40,6 @@ struct table {
 	struct credential *v;
 };
 
-/* Each thread remembers the last few derived signing keys: deriving one
- * costs four HMACs, and a key is good for a whole day of one scope. */
-#define KEY_CACHE 4
 
 struct cached_key {
 	unsigned long generation;	/* 0: empty */

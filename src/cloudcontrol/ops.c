@@ -31,8 +31,8 @@
 #include "ivs/page_token.h"
 #include "ivs/paging.h"
 #include "store/request_store.h"
+#include "limits.h"
 
-#define LIST_REQUESTS_DEFAULT 20
 
 /* Every type served, by TypeName. */
 static const struct cc_type *const types[] = {

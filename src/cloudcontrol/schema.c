@@ -19,9 +19,8 @@
 
 #include "cloudcontrol/schema.h"
 #include "util/buf.h"
+#include "limits.h"
 
-#define MAX_PROBLEMS 5
-#define MAX_PATTERNS 32		/* the schema has 3 */
 
 extern const char stage_schema_json[];	/* schema_gen.c */
 

@@ -5,8 +5,8 @@
 #include "crypto/ids.h"
 #include "crypto/jwt.h"
 #include "util/buf.h"
+#include "limits.h"
 
-#define MAX_TOKEN (16 * 1024)
 
 /* Appends base64url(JSON of v) to b. */
 static int

@@ -14,10 +14,10 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "limits.h"
 
 #define KEYS_KID_LEN 16			/* base64url of 12 bytes of SHA-256(SPKI) */
 #define KEYS_SIG_BYTES 96		/* raw R || S of ES384 */
-#define KEYS_RETAIN_SECONDS (14 * 24 * 3600)	/* longest token lifetime */
 
 struct keyring;
 

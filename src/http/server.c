@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "http/watch.h"
 #include "limits.h"
 #include "util/buf.h"
+#include "util/num.h"
 
 /* Connections per client address, counted here because libmicrohttpd's own
  * per-address limit counts per worker thread. */
@@ -352,7 +354,8 @@ read_head(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 static enum http_refusal
 judge_framing(const struct head *h)
 {
-	char *end;
+	struct err e;
+	long long n;
 
 	if (h->lengths_differ)
 		return HTTP_LENGTHS_DIFFER;
@@ -360,7 +363,11 @@ judge_framing(const struct head *h)
 		return HTTP_LENGTH_AND_CHUNKED;
 	if (h->codings > 1 || (h->codings == 1 && strcasecmp(h->coding, "chunked") != 0))
 		return HTTP_CODING_UNSUPPORTED;
-	if (h->length != NULL && strtoull(h->length, &end, 10) > LIMIT_BODY_BYTES)
+	/* a length that is not a number is libmicrohttpd's to refuse (400);
+	 * one too long for any integer is too large */
+	if (h->length != NULL && h->length[strspn(h->length, "0123456789")] == '\0' &&
+	    (num_parse(h->length, 0, INT64_MAX, "Content-Length", &n, &e) != ERR_OK ||
+	    n > LIMIT_BODY_BYTES))
 		return HTTP_BODY_TOO_LARGE;
 	return HTTP_ACCEPTED;
 }

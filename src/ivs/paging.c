@@ -4,8 +4,8 @@
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
 #include "ivs/paging.h"
+#include "limits.h"
 
-#define DEFAULT_PAGE 50
 
 enum err_code
 paging_start(struct call *c, const json_t *in, const char *op, struct paging *p)

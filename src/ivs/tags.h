@@ -12,9 +12,8 @@
 
 #include "aws/call.h"
 #include "store/store.h"
+#include "limits.h"
 
-/* Tags one resource may carry: the real service's limit. */
-#define TAGS_MAX 50
 
 struct tag {
 	char *key, *value;

@@ -14,9 +14,8 @@
 #include "store/stage_store.h"
 #include "store/token_store.h"
 #include "util/timefmt.h"
+#include "limits.h"
 
-#define DEFAULT_DURATION 720		/* minutes: 12 hours */
-#define MAX_ATTRIBUTE_BYTES 1024	/* keys and values together, UTF-8 */
 
 enum err_code
 token_check(struct call *c, const json_t *conf, const char *where)

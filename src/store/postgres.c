@@ -28,7 +28,6 @@
 #include "limits.h"
 #include "store/store.h"
 
-#define MAX_PARAMS 32
 
 enum kind { K_OTHER, K_BEGIN, K_END };	/* what a statement does to the transaction */
 

@@ -15,8 +15,8 @@
 
 #include "limits.h"
 #include "util/jsonpatch.h"
+#include "util/num.h"
 
-#define MAX_TOKENS 64
 
 /* A parsed JSON Pointer: its reference tokens, unescaped. */
 struct pointer {
@@ -77,15 +77,14 @@ pointer_parse(const char *s, struct pointer *p)
 static long
 index_of(const char *t, size_t size, int allow_end)
 {
-	char *end;
-	long v;
+	struct err e;
+	long long v;
 
 	if (allow_end && strcmp(t, "-") == 0)
 		return (long)size;
-	if (*t < '0' || *t > '9' || (t[0] == '0' && t[1] != '\0'))
+	if (t[0] == '0' && t[1] != '\0')
 		return -1;
-	v = strtol(t, &end, 10);
-	return *end == '\0' ? v : -1;
+	return num_parse(t, 0, INT32_MAX, "array index", &v, &e) == ERR_OK ? (long)v : -1;
 }
 
 /* The value the first n tokens of p name in doc, or NULL. */

@@ -29,7 +29,7 @@ TYPE = "AWS::IVS::Stage"
 def served_operations():
     """The operations src/ivs/ops.c serves (rows of ivs_ops[])."""
     text = open(os.path.join(ROOT, "src", "ivs", "ops.c")).read()
-    return sorted(re.findall(r"\[OP_(\w+)\]\s*=\s*\w+", text))
+    return sorted(re.findall(r"\[OP_(\w+)\]\s*=\s*\{?\s*\w+", text))
 
 
 def null_positions(shape_name, keys=(), where=""):
