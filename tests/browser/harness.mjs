@@ -97,14 +97,18 @@ export async function until(fn, ms, what) {
 }
 
 // Every harness alive in this process, so that an exit without close()
-// (an uncaught error, the runner's timeout) still ends their processes.
+// (an uncaught error, process.exit, a signal) still ends their processes.
 const live = new Set();
 process.on('exit', () => { for (const h of live) h.killAll(); });
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]])
+  process.once(sig, () => { for (const h of live) h.killAll(); process.exit(code); });
 
-// Starts rtstage (args: more serve options; endpoints default to the
-// server's own loopback port), the page server and Chromium. Returns the
-// harness; the caller must await close() (an after() hook) to stop them.
-export async function startHarness({ args = [] } = {}) {
+// Starts rtstage, the page server and Chromium. args: more options of
+// rtstage serve; events, whip: the endpoint templates the tokens name,
+// given the server's port (default: paths on the server itself). Returns
+// the harness; the caller must await close() (an after() hook) to stop them.
+export async function startHarness({ args = [], events = (port) => `ws://127.0.0.1:${port}/events`,
+  whip = (port) => `http://127.0.0.1:${port}/whip` } = {}) {
   const tracked = new Map();	// pid -> {what, start}: every process started
   const track = (pid, what) => {
     const start = startTime(pid);
@@ -179,8 +183,7 @@ export async function startHarness({ args = [] } = {}) {
   try {
     const port = await freePort();
     server = await startServer({ port, args: [
-      '--endpoint-events', `ws://127.0.0.1:${port}/events`,
-      '--endpoint-whip', `http://127.0.0.1:${port}/whip`, ...args] });
+      '--endpoint-events', events(port), '--endpoint-whip', whip(port), ...args] });
     track(server.pid, 'rtstage');
     h.server = server;
     h.ivs = ivsClient(server.url);

@@ -42,7 +42,6 @@ describe('browser tier: IVS Web Broadcast SDK 1.41.0 in Chromium against rtstage
     assert.equal(ws.protocol, token, 'the token is the only credential, as the subprotocol');
     const connecting = await p.waitForEvent('stageConnectionStateChanged');
     assert.equal(typeof connecting.args[0], 'string');
-    assert.equal(await p.joined(), null, 'join() cannot complete before rtstage serves /events');
     await p.leave();
     await p.close();
   });
