@@ -6,6 +6,8 @@
 #   e2e   pytest (boto3, AWS CLI) and node --test (AWS SDK for JavaScript)
 #         against real build/rtstage processes, once on SQLite and once on
 #         a private PostgreSQL cluster (tests/pg.sh)
+#   browser  the IVS Web Broadcast SDK in Debian's Chromium (tests/browser,
+#         playwright-core) against a real rtstage on SQLite
 set -u
 [ $# -gt 0 ] || set -- build
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,13 +30,17 @@ e2e() {	# e2e BUILD BACKEND: both end-to-end suites against one back-end
 	[ -z "$p" ] && [ "$f" = 0 ] && f=1	# pytest did not run
 	count "$1 e2e python (boto3, aws cli) on $2" "${p:-0}" "$f"
 
-	node --test --test-reporter=tap tests/e2e/js/ >"$LOG/js" 2>&1
-	grep -E '^(not ok|# (pass|fail))' "$LOG/js" || true
-	if grep -q '^not ok' "$LOG/js"; then cat "$LOG/js"; fi
-	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$LOG/js")
-	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$LOG/js")
+	node_tier "$1 e2e javascript (aws-sdk v3) on $2" tests/e2e/js/
+}
+
+node_tier() {	# node_tier TIER DIR: node's test runner on DIR, counted
+	node --test --test-reporter=tap "$2" >"$LOG/node" 2>&1
+	grep -E '^(not ok|# (pass|fail))' "$LOG/node" || true
+	if grep -q '^not ok' "$LOG/node"; then cat "$LOG/node"; fi
+	p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$LOG/node")
+	f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$LOG/node")
 	[ -z "$p" ] && [ -z "$f" ] && f=1
-	count "$1 e2e javascript (aws-sdk v3) on $2" "${p:-0}" "${f:-0}"
+	count "$1" "${p:-0}" "${f:-0}"
 }
 
 # A private PostgreSQL cluster for the second run of the end-to-end suites,
@@ -47,8 +53,10 @@ PG_URL=$(tests/pg.sh init "$PG_DIR" 2>"$LOG/pg.err") || {
 }
 trap 'tests/pg.sh remove "$PG_DIR" >/dev/null 2>&1; rm -rf "$LOG"' EXIT
 
-(cd tests/e2e/js && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
-	cat "$LOG/npm"
+for dir in tests/e2e/js tests/browser; do
+	(cd "$dir" && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
+		cat "$LOG/npm"
+done
 
 for BUILD in "$@"; do
 	for t in "$BUILD"/tests/test_*; do
@@ -75,6 +83,9 @@ for BUILD in "$@"; do
 
 	export RTSTAGE_BIN="$ROOT/$BUILD/rtstage"
 	e2e "$BUILD" sqlite
+
+	node_tier "$BUILD browser (IVS Web Broadcast SDK in Chromium)" tests/browser/
+
 	if [ -n "$PG_URL" ]; then
 		export RTSTAGE_TEST_PG="$PG_URL" RTSTAGE_TEST_PG_DIR="$PG_DIR"
 		e2e "$BUILD" postgres

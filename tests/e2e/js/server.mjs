@@ -11,7 +11,7 @@ import { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BIN = process.env.RTSTAGE_BIN ?? join(root, 'build', 'rtstage');
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
@@ -48,6 +48,7 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstag
   }
   return {
     url, dataDir, port,
+    pid: proc.pid, // the rtstage process
     storeArgs, // where its data is, as rtstage's options (for its offline commands)
     // Resolves to the exit status; rejects on a sanitizer report (ASan+UBSan build).
     // The data directory is removed unless keep is set.
