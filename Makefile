@@ -23,9 +23,11 @@ SRC := \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
+	src/store/session_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
+	src/ivs/session.c src/ivs/participant.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/dispatch.c \
 	src/config.c src/commands.c \

@@ -3,6 +3,7 @@
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
+#include "ivs/session.h"
 #include "store/key_table.h"
 #include "store/store.h"
 
@@ -20,6 +21,12 @@ const op_fn ivs_ops[OP__COUNT] = {
 	[OP_UntagResource] = untag_resource,
 	[OP_ListTagsForResource] = list_tags,
 	[OP_CreateParticipantToken] = token_create,
+	[OP_GetStageSession] = stage_session_get,
+	[OP_ListStageSessions] = stage_session_list,
+	[OP_GetParticipant] = participant_get,
+	[OP_ListParticipants] = participant_list,
+	[OP_ListParticipantEvents] = participant_events_list,
+	[OP_DisconnectParticipant] = participant_disconnect,
 };
 
 static unsigned char page_key[PAGE_TOKEN_KEY_BYTES];
