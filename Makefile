@@ -39,7 +39,8 @@ FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_stmt_cache.c \
-	tests/unit/test_ws.c tests/unit/test_loop.c
+	tests/unit/test_ws.c tests/unit/test_loop.c \
+	tests/unit/test_session.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
