@@ -1,7 +1,8 @@
 /* Stage sessions and participants (src/ivs/session.c over
  * src/store/session_store.c) on a real SQLite store in a temporary
  * directory: each typed call runs inside a store_write job, as the
- * runtime will run it. Each test uses stages of its own. */
+ * runtime will run it. Each test uses stages of its own. RTSTAGE_UNIT_DB
+ * names an empty PostgreSQL database to run the same checks there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@ static const long long IDLE = LIMIT_SESSION_IDLE_MS;
 static int
 setup(void **state)
 {
+	const char *db = getenv("RTSTAGE_UNIT_DB");	/* a fresh postgres://... */
 	char url[64];
 	struct err e;
 
@@ -31,7 +33,11 @@ setup(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	return store_init(url, &e) == ERR_OK ? 0 : -1;
+	if (store_init(db ? db : url, &e) != ERR_OK) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static int
