@@ -254,4 +254,19 @@
  * under 20). */
 #define MAX_PARAMS 32
 
+/* A stage session ends this long after its last participant left
+ * (--session-idle-timeout), milliseconds: a participant reconnecting
+ * after a network change or a page reload within it stays in the same
+ * session, as on the real service. */
+#define LIMIT_SESSION_IDLE_MS (180 * 1000LL)
+
+/* Days the history of an ended session (its participants and events) is
+ * kept before it is deleted: as long as the real service lists them. */
+#define LIMIT_HISTORY_DAYS 14
+
+/* How long a revoked participant id is remembered, milliseconds: the
+ * longest token lifetime (20160 minutes, the model's bound), after which
+ * every token naming it has expired anyway. */
+#define LIMIT_REVOCATION_KEEP_MS (20160 * 60 * 1000LL)
+
 #endif

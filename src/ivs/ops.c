@@ -8,6 +8,7 @@
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
+#include "ivs/session.h"
 #include "store/key_table.h"
 #include "store/store.h"
 
@@ -29,6 +30,12 @@ const struct aws_op ivs_ops[OP__COUNT] = {
 	[OP_UntagResource] =              { untag_resource, "ivs:UntagResource",              "resourceArn", W },
 	[OP_ListTagsForResource] =        { list_tags,      "ivs:ListTagsForResource",        "resourceArn", R },
 	[OP_CreateParticipantToken] =     { token_create,   "ivs:CreateParticipantToken",     "stageArn",    W },
+	[OP_GetStageSession] =            { stage_session_get,       "ivs:GetStageSession",       "stageArn", R },
+	[OP_ListStageSessions] =          { stage_session_list,      "ivs:ListStageSessions",     "stageArn", R },
+	[OP_GetParticipant] =             { participant_get,         "ivs:GetParticipant",        "stageArn", R },
+	[OP_ListParticipants] =           { participant_list,        "ivs:ListParticipants",      "stageArn", R },
+	[OP_ListParticipantEvents] =      { participant_events_list, "ivs:ListParticipantEvents", "stageArn", R },
+	[OP_DisconnectParticipant] =      { participant_disconnect,  "ivs:DisconnectParticipant", "stageArn", W },
 };
 
 #undef R

@@ -8,6 +8,10 @@
 
 /* Children before parents, though no foreign keys are declared. */
 static const char *const reset_sql[] = {
+	"DELETE FROM participant_events",
+	"DELETE FROM session_participants",
+	"DELETE FROM participant_revocations",
+	"DELETE FROM stage_sessions",
 	"DELETE FROM tags",
 	"DELETE FROM participant_tokens",
 	"DELETE FROM stages",

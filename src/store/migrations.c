@@ -74,6 +74,53 @@ static const struct migration migrations[] = {
 	  " ON resource_requests (account, region, client_token);"
 	  "CREATE INDEX resource_requests_by_owner ON resource_requests (account, region, seq);"
 	  "CREATE INDEX resource_requests_by_age ON resource_requests (created_ms);" },
+	{ 6, "stage sessions, their participants and events, revocations",
+	  /* end_ms 0: active; at most one active session per stage */
+	  "CREATE TABLE stage_sessions ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " id TEXT NOT NULL UNIQUE, stage_arn TEXT NOT NULL,"
+	  " start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+	  " connected INTEGER NOT NULL,"		/* participants connected now */
+	  " empty_since_ms INTEGER NOT NULL);"	/* when connected last fell */
+	  "CREATE INDEX stage_sessions_by_stage ON stage_sessions (stage_arn, seq);"
+	  "CREATE UNIQUE INDEX stage_sessions_active ON stage_sessions (stage_arn)"
+	  " WHERE end_ms = 0;"
+	  "CREATE INDEX stage_sessions_idle ON stage_sessions (empty_since_ms) WHERE end_ms = 0;"
+	  "CREATE INDEX stage_sessions_by_end ON stage_sessions (end_ms);"
+	  "CREATE TABLE session_participants ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " session_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
+	  " user_id TEXT NOT NULL, attributes TEXT NOT NULL, state TEXT NOT NULL,"
+	  " first_join_ms INTEGER NOT NULL, published INTEGER NOT NULL,"
+	  " recording_state TEXT NOT NULL, protocol TEXT NOT NULL,"
+	  " browser_name TEXT NOT NULL, browser_version TEXT NOT NULL,"
+	  " os_name TEXT NOT NULL, os_version TEXT NOT NULL, sdk_version TEXT NOT NULL,"
+	  " node TEXT NOT NULL);"		/* the rtstage node holding its connection */
+	  "CREATE UNIQUE INDEX session_participants_by_id"
+	  " ON session_participants (session_id, participant_id);"
+	  "CREATE INDEX session_participants_by_session ON session_participants (session_id, seq);"
+	  "CREATE INDEX session_participants_by_user"
+	  " ON session_participants (session_id, user_id, seq);"
+	  "CREATE INDEX session_participants_by_published"
+	  " ON session_participants (session_id, published, seq);"
+	  "CREATE INDEX session_participants_by_state"
+	  " ON session_participants (session_id, state, seq);"
+	  "CREATE INDEX session_participants_by_recording"
+	  " ON session_participants (session_id, recording_state, seq);"
+	  "CREATE INDEX session_participants_by_node ON session_participants (node, state);"
+	  "CREATE TABLE participant_events ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " session_id TEXT NOT NULL, participant_id TEXT NOT NULL,"
+	  " name TEXT NOT NULL, event_ms INTEGER NOT NULL,"
+	  " remote_participant_id TEXT NOT NULL, error_code TEXT NOT NULL,"
+	  " previous_token TEXT NOT NULL, new_token TEXT NOT NULL);"	/* JSON or '' */
+	  "CREATE INDEX participant_events_by_participant"
+	  " ON participant_events (session_id, participant_id, seq);"
+	  /* participant ids that may not join a stage again, signed by us or not */
+	  "CREATE TABLE participant_revocations ("
+	  " stage_arn TEXT NOT NULL, participant_id TEXT NOT NULL, revoked_ms INTEGER NOT NULL,"
+	  " PRIMARY KEY (stage_arn, participant_id));"
+	  "CREATE INDEX participant_revocations_by_age ON participant_revocations (revoked_ms);" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */

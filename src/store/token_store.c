@@ -10,6 +10,8 @@ static const char SQL_INSERT[] =
 static const char SQL_GET[] =
     "SELECT participant_id, stage_arn, user_id, attributes, capabilities, duration, "
     "issued_at, expires_at, revoked FROM participant_tokens WHERE participant_id = ?";
+static const char SQL_REVOKE[] =
+    "UPDATE participant_tokens SET revoked = 1 WHERE participant_id = ? AND stage_arn = ?";
 static const char SQL_DELETE_STAGE[] = "DELETE FROM participant_tokens WHERE stage_arn = ?";
 
 enum err_code
@@ -65,5 +67,18 @@ store_tokens_delete_stage(struct store *s, const char *stage_arn, struct err *e)
 	if (st == NULL)
 		return e->code;
 	store_bind_text(st, 1, stage_arn);
+	return store_run(st, e);
+}
+
+enum err_code
+store_token_revoke(struct store *s, const char *stage_arn, const char *participant_id,
+    struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_REVOKE, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_text(st, 1, participant_id);
+	store_bind_text(st, 2, stage_arn);
 	return store_run(st, e);
 }

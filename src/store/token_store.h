@@ -23,6 +23,10 @@ enum err_code store_token_insert(struct store *s, const struct token_rec *r, str
 enum err_code store_token_get(struct store *s, const char *participant_id, struct token_rec *out,
     struct err *e);
 
+/* Marks the record of participant_id for stage_arn revoked, if there is one. */
+enum err_code store_token_revoke(struct store *s, const char *stage_arn,
+    const char *participant_id, struct err *e);
+
 /* Deletes the records of every token of stage_arn. */
 enum err_code store_tokens_delete_stage(struct store *s, const char *stage_arn, struct err *e);
 

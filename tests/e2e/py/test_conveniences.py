@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -15,7 +16,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BIN, PG, SCRATCH, Server, client, error_of, free_port
+from conftest import BACKEND, BIN, PG, SCRATCH, Server, client, error_of, free_port
 
 CREDS = """[ops]
 aws_access_key_id = AKIARESET00000000001
@@ -90,10 +91,22 @@ def test_reset_empties_every_account_and_region():
                     ivs.create_stage(name="r3")
                 assert error_of(e)[0] == "ServiceQuotaExceededException"
                 ivs.create_storage_configuration(s3={"bucketName": "bucket-r"})
+                ivs.disconnect_participant(stageArn=st["arn"], participantId="kicked1")
                 made.append((ivs, st["arn"]))
         status, headers, body = post(s.url, "/_rtstage/reset")
         assert (status, json.loads(body)) == (200, {})
         assert headers["x-amzn-RequestId"]
+        if BACKEND == "sqlite":  # every table but the server's own is empty
+            db = sqlite3.connect(os.path.join(s.data_dir, "rtstage.db"))
+            try:
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                kept = {"settings", "signing_keys", "schema_migrations", "sqlite_sequence"}
+                for t in tables:
+                    if t not in kept:
+                        assert db.execute('SELECT COUNT(*) FROM "%s"' % t).fetchone()[0] == 0, t
+                assert "participant_revocations" in tables
+            finally:
+                db.close()
         for ivs, arn in made:
             assert ivs.list_stages()["stages"] == []
             assert ivs.list_storage_configurations()["storageConfigurations"] == []
