@@ -23,6 +23,13 @@ struct config {
 	const char *log_format;		/* "text" or "json" */
 	const char *log_level;		/* "error", "warn", "info" or "debug" */
 	unsigned ephemeral;		/* 1: a fresh temporary data directory, removed at exit */
+	const char *public_url;		/* how clients reach this node; NULL until main.c
+					 * sets the default (http(s)://LISTEN, the bound port) */
+	const char *tls_cert;		/* PEM certificate chain: serve HTTPS and WSS */
+	const char *tls_key;		/* its PEM private key */
+	unsigned session_idle_seconds;	/* a stage session ends this long after its last
+					 * participant left */
+	unsigned history_days;		/* ended sessions' history is kept this long */
 };
 
 /* Fills cfg from argv (after the "serve" word) and the RTSTAGE_*
