@@ -11,7 +11,7 @@
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 CC_MODEL := spec/aws-models/cloudcontrol/2021-09-30/service-2.json
 SCHEMA  := spec/schemas/AWS_IVS_Stage.schema.json
-PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libpcre2-8
+PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
