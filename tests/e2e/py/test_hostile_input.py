@@ -88,6 +88,9 @@ def fresh_account():
     return "%012d" % (uuid.uuid4().int % 10 ** 12)
 
 
+SESSION = "st-AAAAAAAAAAAAA"  # well-formed, never started
+
+
 class Bases:
     """A valid request of each served operation, on resources of its own account
     (fresh ones for operations that delete what they name)."""
@@ -133,6 +136,17 @@ class Bases:
             "UntagResource": lambda: ("DELETE", tags() + "?tagKeys=a", {}),
             "ListTagsForResource": lambda: ("GET", tags(), {}),
             "CreateParticipantToken": lambda: ("POST", "/CreateParticipantToken", {"stageArn": self.stage}),
+            "GetStageSession": lambda: ("POST", "/GetStageSession",
+                                        {"stageArn": self.stage, "sessionId": SESSION}),
+            "ListStageSessions": lambda: ("POST", "/ListStageSessions", {"stageArn": self.stage}),
+            "GetParticipant": lambda: ("POST", "/GetParticipant", {"stageArn": self.stage,
+                                       "sessionId": SESSION, "participantId": "p1"}),
+            "ListParticipants": lambda: ("POST", "/ListParticipants",
+                                         {"stageArn": self.stage, "sessionId": SESSION}),
+            "ListParticipantEvents": lambda: ("POST", "/ListParticipantEvents", {
+                "stageArn": self.stage, "sessionId": SESSION, "participantId": "p1"}),
+            "DisconnectParticipant": lambda: ("POST", "/DisconnectParticipant",
+                                              {"stageArn": self.stage, "participantId": "p1"}),
         }[op]()
 
     def send(self, method, path, body):
