@@ -12,8 +12,11 @@ def test_make_install_places_a_working_server_models_licences_and_unit():
     build = os.path.relpath(os.path.dirname(BIN), ROOT)
     prefix = tempfile.mkdtemp(prefix="rtstage-install-")
     try:
+        # the build under test, with its own flags (a stale object is rebuilt alike)
+        flags = ["SANITIZE=1"] if build == os.path.join("build", "asan") else []
         subprocess.run(["make", "-s", "--no-print-directory", "install", "BUILD=" + build,
-                        "PREFIX=" + prefix], cwd=ROOT, check=True, capture_output=True, timeout=300)
+                        "PREFIX=" + prefix] + flags, cwd=ROOT, check=True, capture_output=True,
+                       timeout=300)
         binary = os.path.join(prefix, "bin", "rtstage")
         assert os.access(binary, os.X_OK)
         assert subprocess.run([binary, "--version"], capture_output=True, text=True,
