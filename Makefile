@@ -16,7 +16,7 @@ PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsr
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
 	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c \
-	src/core/log.c src/core/metrics.c \
+	src/core/log.c src/core/metrics.c src/core/bus_wire.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
 	src/http/server.c src/http/host.c src/http/watch.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
@@ -24,7 +24,7 @@ SRC := \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
-	src/store/admin_store.c src/store/session_store.c \
+	src/store/admin_store.c src/store/session_store.c src/store/notify.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
@@ -36,14 +36,14 @@ SRC := \
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
-	tests/fuzz/fuzz_ws.c
+	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
-	tests/unit/test_session.c
+	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

@@ -204,6 +204,34 @@
 /* A listening port. */
 #define LIMIT_PORT_MAX 65535
 
+/* The event bus across nodes (store/notify.c, PostgreSQL LISTEN/NOTIFY). */
+
+/* A NOTIFY payload, its NUL included: PostgreSQL refuses payloads of 8000
+ * bytes or more (in its default build). An encoded event is at most about
+ * 1.4 KB (core/bus_wire.c checks that it always fits). */
+#define LIMIT_NOTIFY_PAYLOAD_BYTES 8000
+
+/* The longest a publisher may wait to hand one event to the database,
+ * milliseconds: the send lock, a reconnect and the statement together.
+ * Publishers are request and socket threads; past it the send fails (the
+ * store is the truth, other nodes catch up at their next event). */
+#define LIMIT_NOTIFY_SEND_MS 1000
+
+/* After a failed attempt, the sending connection is not tried again for
+ * this long, milliseconds, so that while the database is away each
+ * publisher fails at once instead of waiting LIMIT_NOTIFY_SEND_MS. */
+#define LIMIT_NOTIFY_SEND_RETRY_MS 500
+
+/* The listener's reconnect back-off, milliseconds: the first retry after
+ * this, each next one twice as late up to the maximum, so a node is back
+ * within about two seconds of the database without hammering it. */
+#define LIMIT_NOTIFY_BACKOFF_MIN_MS 100
+#define LIMIT_NOTIFY_BACKOFF_MAX_MS 2000
+
+/* The listener's longest wait in poll, milliseconds: how often it looks
+ * at its stop flag should the wake-up pipe fail to wake it. */
+#define LIMIT_NOTIFY_POLL_MS 250
+
 /* ---- Domain bounds and defaults (the real service's, or ours with a reason) ---- */
 
 /* Tags one resource may carry: the real service's limit. */

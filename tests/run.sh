@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test tier against each build directory named (default: build)
 # and ends with the one summary line "N passed, M failed".
-#   unit  cmocka binaries (build/tests/*)
+#   unit  cmocka binaries (build/tests/*); those that read RTSTAGE_UNIT_DB
+#         once more on an empty database of the private cluster
 #   fuzz  each libFuzzer target's corpus, replayed
 #   e2e   pytest (boto3, AWS CLI) and node --test (AWS SDK for JavaScript)
 #         against real build/rtstage processes, once on SQLite and once on
@@ -58,16 +59,35 @@ for dir in tests/e2e/js tests/browser; do
 		cat "$LOG/npm"
 done
 
+unit() {	# unit TIER BINARY: one cmocka binary, counted
+	"$2" >"$LOG/unit" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
+	if [ "$rc" != 0 ] || [ -n "$f" ]; then cat "$LOG/unit"; fi
+	[ "$rc" != 0 ] && [ -z "$f" ] && f=1	# crashed, or a sanitizer report after the summary
+	count "$1" "${p:-0}" "${f:-0}"
+}
+
+# Unit tests that read RTSTAGE_UNIT_DB run a second time on the cluster,
+# each on an empty database of its own.
+UNIT_DB=$(grep -l RTSTAGE_UNIT_DB tests/unit/*.c | sed 's|.*/||; s|\.c$||')
+unit_db=0
+
 for BUILD in "$@"; do
 	for t in "$BUILD"/tests/test_*; do
 		case "$t" in *.d) continue ;; esac
-		"$t" >"$LOG/unit" 2>&1
-		rc=$?
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
-		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$LOG/unit")
-		if [ "$rc" != 0 ] || [ -n "$f" ]; then cat "$LOG/unit"; fi
-		[ "$rc" != 0 ] && [ -z "$f" ] && f=1	# crashed, or a sanitizer report after the summary
-		count "$BUILD unit $(basename "$t")" "${p:-0}" "${f:-0}"
+		name=$(basename "$t")
+		unit "$BUILD unit $name" "$t"
+		case " $(echo $UNIT_DB) " in *" $name "*) ;; *) continue ;; esac
+		[ -n "$PG_URL" ] || continue
+		unit_db=$((unit_db + 1))
+		if psql "$PG_URL/postgres" -qc "CREATE DATABASE unit_$unit_db" >"$LOG/unit" 2>&1; then
+			RTSTAGE_UNIT_DB="$PG_URL/unit_$unit_db" unit "$BUILD unit $name on postgres" "$t"
+		else
+			cat "$LOG/unit"
+			count "$BUILD unit $name on postgres" 0 1
+		fi
 	done
 
 	for t in "$BUILD"/fuzz/replay_*; do

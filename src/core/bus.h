@@ -7,6 +7,10 @@
  * S was disconnected", "stage S was deleted". The store holds the truth
  * (rosters are re-read from it); an event only says where to look, so a
  * lost or repeated event costs a re-read, never a wrong roster.
+ *
+ * BUS_ROSTER_CHANGED with an empty stage_arn means "re-read every stage
+ * you hold": the remote transport delivers it after it reconnects, since
+ * what other nodes published while it was away is lost.
  */
 #ifndef RTSTAGE_CORE_BUS_H
 #define RTSTAGE_CORE_BUS_H

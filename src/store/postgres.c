@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "limits.h"
+#include "store/postgres.h"
 #include "store/store.h"
 
 
@@ -93,16 +94,32 @@ note_up(void)
 		fprintf(stderr, "rtstage: database reachable again\n");
 }
 
+void
+postgres_options(struct postgres_options *o, const char *url, const char *application,
+    int statement_ms)
+{
+	static const char *const keys[POSTGRES_OPTIONS] = { "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	    "options", "application_name", "dbname" };
+	const char *vals[POSTGRES_OPTIONS] = { o->connect, "1", "5", "2", "2", o->tcp, o->options,
+	    application, url };
+
+	snprintf(o->connect, sizeof(o->connect), "%d", LIMIT_PG_CONNECT_SECONDS);
+	snprintf(o->tcp, sizeof(o->tcp), "%d", LIMIT_PG_TCP_TIMEOUT_MS);
+	snprintf(o->options, sizeof(o->options), "-c statement_timeout=%d -c lock_timeout=%d "
+	    "-c idle_in_transaction_session_timeout=%d", statement_ms, statement_ms,
+	    6 * statement_ms);
+	memcpy(o->keys, keys, sizeof(keys));
+	memcpy(o->vals, vals, sizeof(vals));
+	o->keys[POSTGRES_OPTIONS] = o->vals[POSTGRES_OPTIONS] = NULL;
+}
+
 /* Connects db->c. Our timeouts come before the URL, so that the URL's own
  * settings win (libpq lets later keywords override earlier ones). */
 static int
 pg_connect(struct pg *db, struct err *e)
 {
-	char connect[16], tcp[16], options[160];
-	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
-	    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "options",
-	    "application_name", "dbname", NULL };
-	const char *vals[] = { connect, "1", "5", "2", "2", tcp, options, "rtstage", db->url, NULL };
+	struct postgres_options o;
 	long long last = atomic_load(&last_failure);
 	char line[256];
 
@@ -110,13 +127,9 @@ pg_connect(struct pg *db, struct err *e)
 		err_set(e, ERR_INTERNAL, "postgres: database unavailable (retrying)");
 		return -1;
 	}
-	snprintf(connect, sizeof(connect), "%d", LIMIT_PG_CONNECT_SECONDS);
-	snprintf(tcp, sizeof(tcp), "%d", LIMIT_PG_TCP_TIMEOUT_MS);
-	snprintf(options, sizeof(options), "-c statement_timeout=%d -c lock_timeout=%d "
-	    "-c idle_in_transaction_session_timeout=%d", LIMIT_PG_STATEMENT_MS,
-	    LIMIT_PG_STATEMENT_MS, 6 * LIMIT_PG_STATEMENT_MS);
+	postgres_options(&o, db->url, "rtstage", LIMIT_PG_STATEMENT_MS);
 	PQfinish(db->c);
-	db->c = PQconnectdbParams(keys, vals, 1);
+	db->c = PQconnectdbParams(o.keys, o.vals, 1);
 	if (db->c == NULL || PQstatus(db->c) != CONNECTION_OK) {
 		const char *why = db->c ? PQerrorMessage(db->c) : "out of memory";
 		note_down(why);
