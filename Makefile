@@ -45,7 +45,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
 	tests/unit/test_session.c \
-	tests/unit/test_dtls.c
+	tests/unit/test_dtls.c tests/unit/test_srtp.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
