@@ -32,18 +32,20 @@ SRC := \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c src/routes.c \
-	src/net/ws.c src/net/loop.c
+	src/net/ws.c src/net/loop.c \
+	src/media/cert.c src/media/dtls.c src/media/srtp.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
-	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c
+	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
-	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c
+	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
+	tests/unit/test_dtls.c tests/unit/test_srtp.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
@@ -59,7 +61,7 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 CFLAGS  ?= $(OPT)
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Isrc -MMD -MP \
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -iquote src -MMD -MP \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -115,7 +117,7 @@ fuzz: deps-fuzz
 	    $(OBJ:$(BUILD)/%=build/libfuzzer/%)
 	@for n in $(FUZZ_NAMES); do \
 	    echo "  FUZZ    $$n for $(FUZZ_SECONDS) s"; \
-	    clang -std=c17 -D_GNU_SOURCE -Isrc -O1 -g -fsanitize=fuzzer,address,undefined \
+	    clang -std=c17 -D_GNU_SOURCE -iquote src -O1 -g -fsanitize=fuzzer,address,undefined \
 	        -o build/libfuzzer/$$n tests/fuzz/$$n.c $(OBJ:$(BUILD)/%=build/libfuzzer/%) $(LDLIBS) || exit 1; \
 	    mkdir -p build/libfuzzer/new-$$n; \
 	    build/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

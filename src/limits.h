@@ -297,4 +297,58 @@
  * every token naming it has expired anyway. */
 #define LIMIT_REVOCATION_KEEP_MS (20160 * 60 * 1000LL)
 
+/* ---- Media: DTLS-SRTP (src/media/cert.c, dtls.c, srtp.c) ---- */
+
+/* Largest DTLS datagram we send, bytes of UDP payload: 1200 fits any
+ * path's MTU after IPv6, UDP and a TURN or VPN header (ICE's own
+ * assumption, RFC 8445), so handshake flights are fragmented by DTLS,
+ * never by IP. */
+#define DTLS_MTU 1200
+
+/* Smallest MTU an endpoint accepts: OpenSSL's own floor for DTLS
+ * (256 bytes of link MTU); below it a handshake message cannot be
+ * fragmented at all. */
+#define DTLS_MTU_MIN 256
+
+/* Outgoing datagrams one endpoint holds between two drains by the caller,
+ * and their bytes in all: our largest flight (ServerHello, a P-256
+ * certificate of ~400 bytes, ServerKeyExchange, CertificateRequest,
+ * ServerHelloDone) is ~1 KB, 8 datagrams at DTLS_MTU_MIN. Twice the
+ * worst case, so a full queue means a caller that does not drain. */
+#define DTLS_OUT_DATAGRAMS 32
+#define DTLS_OUT_BYTES (8 * 1024)
+
+/* Largest datagram an endpoint reads: a DTLS record is at most 2^14
+ * bytes of plaintext plus its expansion, and a UDP payload is never
+ * larger than this anyway. */
+#define DTLS_IN_BYTES (16 * 1024 + 2048)
+
+/* Largest certificate chain a peer may send, bytes: browsers send one
+ * self-signed certificate of under 1 KB; OpenSSL's default (100 KB)
+ * would let a peer make us buffer that much per endpoint. */
+#define DTLS_MAX_CERT_LIST (8 * 1024)
+
+/* Retransmission timer of a handshake flight, milliseconds: the first
+ * wait, doubled after each timeout up to the ceiling (RFC 6347 4.2.4.1
+ * starts at 1 s for an unknown path; ICE has just measured ours, and a
+ * lost flight then costs a quarter second, not a second). */
+#define DTLS_RTO_INITIAL_MS 250
+#define DTLS_RTO_MAX_MS 4000
+
+/* A handshake not complete this long after the endpoint was made fails
+ * it, milliseconds: a browser gives up on ICE+DTLS after ~30 s too, and
+ * the SFU must not hold a half-open peer longer. */
+#define DTLS_HANDSHAKE_MS (30 * 1000)
+
+/* Self-signed DTLS certificate's validity, days. Peers check only its
+ * fingerprint (RFC 8827), never its dates; a year keeps it valid for
+ * any client that looks anyway, and it is remade at every start. */
+#define CERT_VALID_DAYS 365
+
+/* SRTP replay window, packets (libsrtp2 accepts 64..32767): a video
+ * keyframe at 4 Mb/s arrives as a burst of ~400 packets, and NACK
+ * retransmissions (same sequence numbers, from a publisher without RTX)
+ * arrive up to a second late; 1024 covers both, as in Chromium. */
+#define SRTP_REPLAY_WINDOW 1024
+
 #endif
