@@ -32,7 +32,10 @@ SRC := \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c src/routes.c \
-	src/net/ws.c src/net/loop.c
+	src/net/ws.c src/net/loop.c \
+	src/core/bus.c src/ivs/ptoken.c \
+	src/runtime/useragent.c src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c \
+	src/runtime/join.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
@@ -43,7 +46,9 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
-	tests/unit/test_session.c
+	tests/unit/test_session.c \
+	tests/unit/test_ptoken.c tests/unit/test_useragent.c tests/unit/test_roster.c \
+	tests/unit/test_bus.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
