@@ -189,3 +189,35 @@ def test_session_history_follows_the_socket(srv, ivs):
     assert parts[0]["state"] == "DISCONNECTED"
     assert "activeSessionId" not in ivs.get_stage(arn=stage["arn"])["stage"]
     assert ivs.get_stage_session(stageArn=stage["arn"], sessionId=session)["stageSession"].get("endTime")
+
+
+def test_moderation_closes_sockets(srv, ivs):
+    stage, (a, b) = make_stage(ivs, 2)
+    sid = stage["arn"].split("/")[-1]
+
+    async def go():
+        wa = await connect(srv, sid, a["token"])
+        wb = await connect(srv, sid, b["token"])
+        both = sorted([a["participantId"], b["participantId"]])
+        await state_until(wa, lambda p: ids(p) == both)
+        ivs.disconnect_participant(stageArn=stage["arn"], participantId=b["participantId"],
+                                   reason="off you go")
+        msg = await next_of(wb, "aws:ivs:DISCONNECT")
+        assert msg["payload"] == {"code": "PARTICIPANT_DISCONNECTED", "reason": "off you go"}
+        p = await state_until(wa, lambda p: ids(p) == [a["participantId"]] and p["disconnected"])
+        assert p["disconnected"] == [{"id": b["participantId"], "status": "KICKED"}]
+        # the disconnected participant cannot come back
+        again = await connect(srv, sid, b["token"])
+        assert (await next_of(again, "aws:ivs:JOIN_ERROR"))["payload"]["code"] == \
+            "PARTICIPANT_DISCONNECTED"
+        # a second socket with the same token replaces the first
+        wa2 = await connect(srv, sid, a["token"])
+        msg = await next_of(wa, "aws:ivs:DISCONNECT")
+        assert msg["payload"]["code"] == "TOKEN_REUSED"
+        await state_until(wa2, lambda p: ids(p) == [a["participantId"]])
+        ivs.delete_stage(arn=stage["arn"])
+        msg = await next_of(wa2, "aws:ivs:DISCONNECT")
+        assert msg["payload"]["code"] == "STAGE_DELETED"
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(wa2.recv(), WAIT)
+    asyncio.run(go())
