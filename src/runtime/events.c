@@ -418,7 +418,7 @@ roster_read_job(void *arg)
 	struct err e = { ERR_OK, "" };
 
 	j->rc = store_read(roster_tx, j, &e);
-	snprintf(j->msg, sizeof(j->msg), "%s", e.msg);
+	snprintf(j->msg, sizeof(j->msg), "%.*s", (int)sizeof(j->msg) - 1, e.msg);
 	if (loop_post(rt.loop, roster_ready, j, &e) != ERR_OK) {
 		roster_free(&j->r);
 		free(j);
@@ -673,30 +673,58 @@ exchange_tx(struct store *s, void *arg, struct err *e)
 
 static void exchange_done(struct loop *l, void *arg);
 
+/* An ExchangedParticipantToken object of t as JSON text (caller frees). */
+static char *
+exchanged_text(const struct ptoken *t)
+{
+	json_t *caps = json_loads(t->capabilities ? t->capabilities : "{}", 0, NULL);
+	json_t *attrs = json_loads(t->attributes ? t->attributes : "{}", 0, NULL);
+	json_t *capv = json_array(), *o;
+	char *text;
+
+	if (t->publish)
+		json_array_append_new(capv, json_string("PUBLISH"));
+	if (t->subscribe)
+		json_array_append_new(capv, json_string("SUBSCRIBE"));
+	o = json_pack("{s:o, s:o, s:s, s:I}", "capabilities", capv,
+	    "attributes", attrs ? attrs : json_object(), "userId", t->user_id,
+	    "expirationTime", (json_int_t)t->exp);
+	text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	json_decref(caps);
+	return text;
+}
+
 static void
 exchange_job(void *arg)
 {
 	struct exchange_job *j = arg;
-	struct ptoken nt;
+	struct ptoken nt, ot;
 	struct err e = { ERR_OK, "" };
 	const char *why = exchange_check(j, &nt);
-	char next[1200];
+	char *prev = NULL, *next = NULL;
 	const char *texts[4];
 
+	memset(&ot, 0, sizeof(ot));
 	if (why != NULL) {
 		snprintf(j->error, sizeof(j->error), "%s", why);
 	} else {
-		snprintf(next, sizeof(next), "{\"capabilities\":%s,\"attributes\":%s,\"userId\":\"\","
-		    "\"expirationTime\":%lld}", nt.capabilities, nt.attributes, nt.exp);
+		/* the old token as it was (an expired one shows as empty) */
+		(void)ptoken_verify(ivs_keys(), j->old_token, session_now_ms() / 1000, &ot);
+		prev = exchanged_text(&ot);
+		next = exchanged_text(&nt);
 		texts[0] = j->arn;
 		texts[1] = j->pid;
-		texts[2] = "{}";
-		texts[3] = next;
+		texts[2] = prev ? prev : "{}";
+		texts[3] = next ? next : "{}";
 		if (store_write(exchange_tx, (void *)texts, &e) != ERR_OK)
 			log_msg(LOG_WARN, "events: recording the token exchange of %s: %s", j->pid,
 			    e.msg);
 		j->exp = nt.exp;
 	}
+	free(prev);
+	free(next);
+	ptoken_free(&ot);
 	ptoken_free(&nt);
 	if (loop_post(rt.loop, exchange_done, j, &e) != ERR_OK) {
 		free(j->old_token);

@@ -221,3 +221,33 @@ def test_moderation_closes_sockets(srv, ivs):
         with pytest.raises(websockets.ConnectionClosed):
             await asyncio.wait_for(wa2.recv(), WAIT)
     asyncio.run(go())
+
+
+def test_newer_message_forms(srv, ivs):
+    stage, (a,) = make_stage(ivs)
+    other = ivs.create_participant_token(stageArn=stage["arn"])["participantToken"]
+    sid = stage["arn"].split("/")[-1]
+
+    async def go():
+        ws = await connect(srv, sid, a["token"])
+        await next_of(ws, "STAGE_STATE")
+        await ws.send(json.dumps({"type": "PING", "payload": {"requestId": "r1", "traceId": "t"}}))
+        await next_of(ws, "PONG")
+        await ws.send(json.dumps({"type": "aws:ivs:SET_STATE", "payload": {
+            "audioMuted": False, "videoStopped": True, "requestId": "r2", "traceId": "t"}}))
+        assert (await next_of(ws, "aws:ivs:SET_STATE"))["payload"]["requestId"] == "r2"
+        await state_until(ws, lambda p: p["participants"][0]["videoStopped"])
+        # unknown types and text that is not JSON are ignored
+        await ws.send("not json")
+        await ws.send(json.dumps({"type": "SOMETHING_NEW"}))
+        # a token of another participant cannot be exchanged in
+        await ws.send(json.dumps({"type": "aws:ivs:EXCHANGE_TOKEN", "payload": {
+            "oldToken": a["token"], "newToken": other["token"], "requestId": "r3",
+            "traceId": "t3"}}))
+        msg = await next_of(ws, "aws:ivs:EXCHANGE_TOKEN")
+        assert msg["payload"]["requestId"] == "r3" and msg["payload"]["traceId"] == "t3"
+        assert msg["payload"]["error"]["message"]
+        await ws.send(json.dumps({"type": "PING"}))
+        await next_of(ws, "PONG")
+        await ws.close()
+    asyncio.run(go())
