@@ -1120,7 +1120,7 @@ close_all(struct loop *l, void *arg)
 		struct sock *k = all_socks[n_all - 1];
 		if (!k->closing)
 			send_close(k, WS_CLOSE_GOING_AWAY, "server stopping");
-		if (sock_alive(k, k->id) != NULL)
+		if (sock_alive(k, 0) != NULL)	/* unless send_close already closed it */
 			sock_close(k, "server stopping");
 	}
 }

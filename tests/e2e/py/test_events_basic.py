@@ -251,3 +251,26 @@ def test_newer_message_forms(srv, ivs):
         await next_of(ws, "PONG")
         await ws.close()
     asyncio.run(go())
+
+
+def test_stop_closes_open_sockets():
+    s = Server().start()
+    try:
+        ivs = client(s)
+        stage, (tok,) = make_stage(ivs)
+
+        async def go():
+            ws = await connect(s, stage["arn"].split("/")[-1], tok["token"])
+            await next_of(ws, "STAGE_STATE")
+            started = time.monotonic()
+            s.proc.send_signal(15)
+            with pytest.raises(websockets.ConnectionClosed) as ei:
+                while True:
+                    await asyncio.wait_for(ws.recv(), WAIT)
+            assert ei.value.rcvd is not None and ei.value.rcvd.code == 1001
+            return time.monotonic() - started
+        assert asyncio.run(go()) < 3
+        s.proc.wait(timeout=WAIT)
+        assert s.proc.returncode == 0
+    finally:
+        assert s.stop() == 0
