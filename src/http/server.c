@@ -50,8 +50,19 @@ struct http_server {
 	atomic_int in_flight;
 };
 
+/* What the upgrade handler needs, kept with the request until it ends:
+ * if the connection died before the 101 went out, the handler was never
+ * called and its argument is released then. */
+struct upgrade {
+	struct http_server *s;
+	http_upgrade_fn fn;
+	void *arg;
+	int called;
+};
+
 struct pending {
 	char *target;		/* raw "path?query" */
+	struct upgrade *upgrade;	/* a 101 queued: its handler's state */
 	struct buf body;
 	int started;
 	enum http_refusal refusal;
@@ -148,18 +159,15 @@ on_done(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTer
 		return;
 	if (p->started)
 		atomic_fetch_sub(&s->in_flight, 1);
+	if (p->upgrade != NULL && !p->upgrade->called)
+		p->upgrade->fn(p->upgrade->arg, -1, NULL, NULL, 0);
+	free(p->upgrade);
 	free(p->target);
 	buf_free(&p->body);
 	free(p);
 	*req_cls = NULL;
 }
 
-/* What the upgrade handler needs, kept until libmicrohttpd calls it. */
-struct upgrade {
-	struct http_server *s;
-	http_upgrade_fn fn;
-	void *arg;
-};
 
 /* libmicrohttpd's upgrade handler: the socket leaves the request watch
  * (its deadline no longer applies) and goes to the route's handler. */
@@ -171,8 +179,8 @@ on_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extr
 
 	(void)req_cls;
 	watch_upgraded(u->s->watch, watched_of(c));
+	u->called = 1;
 	u->fn(u->arg, sock, urh, extra, extra_len);
-	free(u);
 }
 
 void
@@ -184,7 +192,8 @@ http_upgrade_close(void *handle)
 
 /* Queues the 101 of res. libmicrohttpd adds "Connection: Upgrade" itself. */
 static enum MHD_Result
-respond_upgrade(struct http_server *s, struct MHD_Connection *c, struct http_response *res)
+respond_upgrade(struct http_server *s, struct MHD_Connection *c, struct pending *p,
+    struct http_response *res)
 {
 	struct upgrade *u = malloc(sizeof(*u));
 	struct MHD_Response *r = NULL;
@@ -194,7 +203,7 @@ respond_upgrade(struct http_server *s, struct MHD_Connection *c, struct http_res
 	free(res->body);
 	if (u == NULL)
 		goto out;
-	*u = (struct upgrade){ s, res->upgrade, res->upgrade_arg };
+	*u = (struct upgrade){ s, res->upgrade, res->upgrade_arg, 0 };
 	if ((r = MHD_create_response_for_upgrade(on_upgraded, u)) == NULL)
 		goto out;
 	for (i = 0; i < res->n_headers; i++)
@@ -209,6 +218,8 @@ out:
 	if (ok != MHD_YES) {
 		res->upgrade(res->upgrade_arg, -1, NULL, NULL, 0);
 		free(u);
+	} else {
+		p->upgrade = u;		/* on_done frees it */
 	}
 	return ok;
 }
@@ -250,7 +261,7 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	watch_answering(s->watch, watched_of(c));
 	s->handler(&req, &res, s->arg);
 	if (res.status == 101 && res.upgrade != NULL)
-		return respond_upgrade(s, c, &res);
+		return respond_upgrade(s, c, p, &res);
 	free(res.upgrade_protocol);
 
 	r = MHD_create_response_from_buffer(res.body_len, res.body, MHD_RESPMEM_MUST_FREE);
