@@ -33,7 +33,10 @@ SRC := \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c src/routes.c \
 	src/net/ws.c src/net/loop.c \
-	src/media/cert.c src/media/dtls.c src/media/srtp.c
+	src/media/cert.c src/media/dtls.c src/media/srtp.c \
+	src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
+	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c \
+	src/runtime/join.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
@@ -45,7 +48,8 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
 	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
-	tests/unit/test_dtls.c tests/unit/test_srtp.c
+	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \
+	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

@@ -351,4 +351,47 @@
  * arrive up to a second late; 1024 covers both, as in Chromium. */
 #define SRTP_REPLAY_WINDOW 1024
 
+/* ---- The events socket and the stage runtime ---- */
+
+/* How far in the future a participant token's iat may be, seconds: the
+ * clock skew SigV4 also tolerates between nodes and clients. */
+#define LIMIT_TOKEN_CLOCK_SKEW_S 300
+
+/* Events sockets open at once on a node. Each costs its parser buffer and
+ * an output buffer; below LIMIT_CONNECTIONS so API requests still get
+ * connections when every socket is taken. A socket over the bound is
+ * refused with HTTP 503 before the upgrade (the SDK retries). */
+#define LIMIT_EVENTS_SOCKETS 768
+
+/* Events sockets one client address may hold: a browser tab holds one; a
+ * test host or a NAT of many users holds more, but one address cannot take
+ * every slot. Over it: 503 before the upgrade. */
+#define LIMIT_EVENTS_SOCKETS_PER_ADDRESS 128
+
+/* Bytes waiting to be written to one socket. A snapshot of a full stage
+ * is under 64 KiB; a client that stops reading while several pile up is
+ * closed (1008) rather than buffered without end. */
+#define LIMIT_EVENTS_OUTPUT_BYTES (256 * 1024)
+
+/* A socket silent this long is closed (1001): the SDK pings every 15 s,
+ * so four missed pings mean the client is gone. */
+#define LIMIT_EVENTS_IDLE_SECONDS 60
+
+/* Store jobs the runtime may have waiting (roster reads, leaves, state
+ * changes). A burst of joins on one stage coalesces into one read; past
+ * the bound a job is dropped and logged (the store stays the truth; the
+ * next change re-reads it). */
+#define LIMIT_RUNTIME_JOBS 4096
+
+/* Participants listed in one STAGE_STATE snapshot (connected and
+ * disconnected together): the real service's stage capacity is 12
+ * publishers and 25000 viewers, but a snapshot of more than a few hundred
+ * entries would exceed the SDK's message handling; the rest are left out
+ * and the truncation logged. */
+#define LIMIT_SNAPSHOT_PARTICIPANTS 1000
+
+/* How often idle sessions are ended, milliseconds: a session ends within
+ * this of its --session-idle-timeout. */
+#define LIMIT_SESSION_SWEEP_MS 500
+
 #endif

@@ -23,12 +23,14 @@
 #include "cloudcontrol/cloudcontrol.h"
 #include "commands.h"
 #include "config.h"
+#include "core/bus.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/server.h"
 #include "ivs/ivs.h"
 #include "limits.h"
 #include "routes.h"
+#include "runtime/runtime.h"
 #include "store/store.h"
 #include "util/num.h"
 
@@ -177,7 +179,7 @@ serve(int argc, char **argv)
 	struct http_server *srv = NULL;
 	struct http_options http;
 	struct err e = { ERR_OK, "" };
-	char dburl[4096], safe_url[4096], url[128], temp_dir[4096] = "";
+	char dburl[4096], safe_url[4096], url[128], node[128], temp_dir[4096] = "";
 	sigset_t sigs;
 	long cpus;
 	int sig = 0, rc = 1;
@@ -236,6 +238,14 @@ serve(int argc, char **argv)
 	    store_init(cfg.db_url, &e) != ERR_OK || ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
 	metrics_database_up(1);
+	/* This node's id: its public URL, or the URL of the listen address
+	 * (the port as given). The runtime starts before the HTTP server and
+	 * stops after its sockets are closed, before the HTTP server stops. */
+	base_url(&ss, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port), node, sizeof(node));
+	bus_configure(cfg.public_url ? cfg.public_url : node, NULL);
+	if (runtime_start(&cfg, cfg.public_url ? cfg.public_url : node, &e) != ERR_OK)
+		goto out;
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
@@ -260,9 +270,13 @@ serve(int argc, char **argv)
 			log_msg(LOG_WARN, "SIGHUP: kept the credentials in force: %s", e.msg);
 	}
 	log_msg(LOG_INFO, "%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	runtime_stop();
 	http_stop(srv);
+	srv = NULL;
 	rc = 0;
 out:
+	runtime_stop();		/* before the store goes; a no-op if never started */
+	http_stop(srv);
 	auth_fini();
 	ivs_fini();
 	cc_fini();

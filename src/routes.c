@@ -20,6 +20,7 @@
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "routes.h"
+#include "runtime/runtime.h"
 #include "store/admin_store.h"
 #include "store/store.h"
 
@@ -106,6 +107,13 @@ reset(const struct http_request *req, struct http_response *res, struct call *c)
 	aws_error_respond(&c->err, res);
 }
 
+/* The events socket of the stage runtime (src/runtime/). */
+static void
+events(const struct http_request *req, struct http_response *res, struct call *c)
+{
+	runtime_events_route(req, res, c);
+}
+
 static void
 ivs_api(const struct http_request *req, struct http_response *res, struct call *c)
 {
@@ -125,8 +133,9 @@ static const struct route_row routes[] = {
 	{ "jwks",          "GET",  "/.well-known/jwks.json", NULL,           jwks,             0 },
 	{ "metrics",       "GET",  "/metrics",               NULL,           metrics,          0 },
 	{ "reset",         "POST", "/_rtstage/reset",        NULL,           reset,            0 },
+	{ "events",        "GET",  "/events",                NULL,           events,           0 },
+	{ "events",        "GET",  "/events/*",              NULL,           events,           0 },
 	/* to come, a row each:
-	 * { "events",     "GET",  "/events",                NULL,           events_upgrade,   0 },
 	 * { "whip",       "POST", "/whip",                  NULL,           whip_offer,       0 },
 	 * { "console",    "GET",  "/console",               NULL,           console_asset,    0 }, */
 	{ "cloudcontrol",  NULL,   NULL,                     "X-Amz-Target", cloudcontrol_api, 1 },
@@ -134,6 +143,18 @@ static const struct route_row routes[] = {
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Does path match pattern: exact, or a prefix when pattern ends in '*'
+ * (which must stand for at least one character)? */
+static int
+path_matches(const char *pattern, const char *path)
+{
+	size_t n = strlen(pattern);
+
+	if (n > 0 && pattern[n - 1] == '*')
+		return strncmp(pattern, path, n - 1) == 0 && path[n - 1] != '\0';
+	return strcmp(pattern, path) == 0;
+}
 
 const struct route_row *
 routes_find(const struct route_key *k)
@@ -144,7 +165,7 @@ routes_find(const struct route_key *k)
 	for (i = 0; i < N_ROUTES; i++) {
 		r = &routes[i];
 		if ((r->method == NULL || strcmp(r->method, k->method) == 0) &&
-		    (r->path == NULL || strcmp(r->path, k->path) == 0) &&
+		    (r->path == NULL || path_matches(r->path, k->path)) &&
 		    (r->header == NULL || k->has_header(k->arg, r->header)))
 			return r;
 	}

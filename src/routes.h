@@ -20,7 +20,7 @@ typedef void (*route_fn)(const struct http_request *req, struct http_response *r
 struct route_row {
 	const char *name;	/* for logs and metrics: "healthz" */
 	const char *method;	/* NULL: any */
-	const char *path;	/* exact; NULL: any */
+	const char *path;	/* exact, or a prefix ending in '*'; NULL: any */
 	const char *header;	/* must be present; NULL: no condition */
 	route_fn fn;
 	int aws;		/* answers refusals itself (an AWS pipeline) */

@@ -50,8 +50,19 @@ struct http_server {
 	atomic_int in_flight;
 };
 
+/* What the upgrade handler needs, kept with the request until it ends:
+ * if the connection died before the 101 went out, the handler was never
+ * called and its argument is released then. */
+struct upgrade {
+	struct http_server *s;
+	http_upgrade_fn fn;
+	void *arg;
+	int called;
+};
+
 struct pending {
 	char *target;		/* raw "path?query" */
+	struct upgrade *upgrade;	/* a 101 queued: its handler's state */
 	struct buf body;
 	int started;
 	enum http_refusal refusal;
@@ -148,15 +159,74 @@ on_done(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTer
 		return;
 	if (p->started)
 		atomic_fetch_sub(&s->in_flight, 1);
+	if (p->upgrade != NULL && !p->upgrade->called)
+		p->upgrade->fn(p->upgrade->arg, -1, NULL, NULL, 0);
+	free(p->upgrade);
 	free(p->target);
 	buf_free(&p->body);
 	free(p);
 	*req_cls = NULL;
 }
 
+
+/* libmicrohttpd's upgrade handler: the socket leaves the request watch
+ * (its deadline no longer applies) and goes to the route's handler. */
+static void
+on_upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra,
+    size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	struct upgrade *u = cls;
+
+	(void)req_cls;
+	watch_upgraded(u->s->watch, watched_of(c));
+	u->called = 1;
+	u->fn(u->arg, sock, urh, extra, extra_len);
+}
+
+void
+http_upgrade_close(void *handle)
+{
+	if (handle != NULL)
+		MHD_upgrade_action(handle, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+/* Queues the 101 of res. libmicrohttpd adds "Connection: Upgrade" itself. */
+static enum MHD_Result
+respond_upgrade(struct http_server *s, struct MHD_Connection *c, struct pending *p,
+    struct http_response *res)
+{
+	struct upgrade *u = malloc(sizeof(*u));
+	struct MHD_Response *r = NULL;
+	enum MHD_Result ok = MHD_NO;
+	int i;
+
+	free(res->body);
+	if (u == NULL)
+		goto out;
+	*u = (struct upgrade){ s, res->upgrade, res->upgrade_arg, 0 };
+	if ((r = MHD_create_response_for_upgrade(on_upgraded, u)) == NULL)
+		goto out;
+	for (i = 0; i < res->n_headers; i++)
+		if (strcasecmp(res->headers[i].name, "Connection") != 0)
+			MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	if (res->upgrade_protocol != NULL)
+		MHD_add_response_header(r, "Sec-WebSocket-Protocol", res->upgrade_protocol);
+	ok = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+	MHD_destroy_response(r);
+out:
+	free(res->upgrade_protocol);
+	if (ok != MHD_YES) {
+		res->upgrade(res->upgrade_arg, -1, NULL, NULL, 0);
+		free(u);
+	} else {
+		p->upgrade = u;		/* on_done frees it */
+	}
+	return ok;
+}
+
 static enum MHD_Result
 respond(struct http_server *s, struct MHD_Connection *c, const char *method,
-    struct pending *p)
+    const char *version, struct pending *p)
 {
 	struct http_request req;
 	struct http_response res;
@@ -170,6 +240,7 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	memset(&res, 0, sizeof(res));
 	res.status = 500;
 	req.method = method;
+	req.version = version;
 	req.path = p->target;
 	req.query = "";
 	if ((q = strchr(p->target, '?')) != NULL) {
@@ -189,6 +260,9 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 	req.remote = remote;
 	watch_answering(s->watch, watched_of(c));
 	s->handler(&req, &res, s->arg);
+	if (res.status == 101 && res.upgrade != NULL)
+		return respond_upgrade(s, c, p, &res);
+	free(res.upgrade_protocol);
 
 	r = MHD_create_response_from_buffer(res.body_len, res.body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
@@ -421,7 +495,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		p->started = 1;
 		atomic_fetch_add(&s->in_flight, 1);
 		if ((p->refusal = judge_head(s, c, p, version)) != HTTP_ACCEPTED)
-			return respond(s, c, method, p);	/* refuse before reading on */
+			return respond(s, c, method, version, p);	/* refuse before reading on */
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -434,7 +508,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return respond(s, c, method, p);
+	return respond(s, c, method, version, p);
 }
 
 /* "HOST:PORT" of sa, as --listen spells it. */
@@ -508,7 +582,7 @@ http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options
 		goto fail;
 	s->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, on_accept, s, on_request, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,

@@ -36,6 +36,7 @@ enum http_refusal {
 
 struct http_request {
 	const char *method;
+	const char *version;	/* "HTTP/1.1" */
 	const char *path;	/* raw, still percent-encoded */
 	const char *query;	/* raw, without '?'; "" when absent */
 	const char *body;	/* not NUL-terminated; NULL when empty */
@@ -45,8 +46,23 @@ struct http_request {
 	void *conn;		/* for http_header() */
 };
 
+/* Called once a 101 answer has gone, on a libmicrohttpd thread, with the
+ * upgraded socket (non-blocking; with TLS one end of a socketpair that
+ * libmicrohttpd relays), its handle for http_upgrade_close, and the bytes
+ * the client sent after its request (valid during the call only: copy
+ * them). From then on the socket is the callee's; it must never close()
+ * it, only http_upgrade_close it. Called with fd -1 and handle NULL when
+ * the 101 could not be queued (arg is then to be released). Must not
+ * block. */
+typedef void (*http_upgrade_fn)(void *arg, int fd, void *handle, const char *extra,
+    size_t extra_len);
+
 struct http_response {
 	int status;
+	http_upgrade_fn upgrade;	/* set with status 101: take the socket */
+	void *upgrade_arg;		/* passed to upgrade */
+	char *upgrade_protocol;		/* malloc'd Sec-WebSocket-Protocol value
+					 * (too long for headers[]); freed here */
 	const char *content_type;	/* static string */
 	char *body;			/* malloc'd; the server frees it */
 	size_t body_len;
@@ -73,6 +89,11 @@ void http_headers_each(const struct http_request *req,
 
 /* Adds a response header; silently ignored past HTTP_MAX_HEADERS. */
 void http_set_header(struct http_response *res, const char *name, const char *value);
+
+/* Closes an upgraded socket (handle from http_upgrade_fn). Once per
+ * socket; from any thread. Every upgraded socket must be closed before
+ * http_stop. */
+void http_upgrade_close(void *handle);
 
 struct http_options {
 	unsigned threads;		/* worker threads */

@@ -35,6 +35,7 @@ enum phase {
 	PHASE_IDLE,		/* between requests: no byte of the next one yet */
 	PHASE_RECEIVING,	/* a request has begun and is not whole yet */
 	PHASE_ANSWERING,	/* whole: being answered */
+	PHASE_UPGRADED,		/* another protocol's now: never cut */
 };
 
 struct watched {
@@ -114,7 +115,7 @@ unread(int fd)
 static int
 expired(const struct watch *w, const struct watched *c, int64_t now)
 {
-	if (c->fd < 0 || c->cut || c->phase == PHASE_ANSWERING)
+	if (c->fd < 0 || c->cut || c->phase == PHASE_ANSWERING || c->phase == PHASE_UPGRADED)
 		return 0;
 	if (c->phase == PHASE_RECEIVING && now - c->began_ms >= w->request_ms)
 		return 1;
@@ -273,8 +274,20 @@ watch_idle(struct watch *w, struct watched *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
-	c->phase = PHASE_IDLE;
-	c->received = received(c->fd);
+	if (c->phase != PHASE_UPGRADED) {
+		c->phase = PHASE_IDLE;
+		c->received = received(c->fd);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+watch_upgraded(struct watch *w, struct watched *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	c->phase = PHASE_UPGRADED;
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -43,6 +43,11 @@ void watch_answering(struct watch *w, struct watched *c);
  * clock starts with its first byte. Accepts NULL. */
 void watch_idle(struct watch *w, struct watched *c);
 
+/* The connection was upgraded (WebSocket): its owner now keeps its own
+ * deadlines; the watch neither times it nor shuts it down, until
+ * watch_remove. Sticky: watch_idle no longer changes it. Accepts NULL. */
+void watch_upgraded(struct watch *w, struct watched *c);
+
 /* Sockets watched now. Thread-safe. */
 unsigned watch_count(struct watch *w);
 

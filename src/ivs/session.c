@@ -97,7 +97,9 @@ session_join(struct store *s, const struct session_join *j, long long now_ms,
 		return e->code;
 	if (state != 2 && store_session_connected(s, ses.id, 1, now_ms, e) != ERR_OK)
 		return e->code;
-	if (record(s, ses.id, pid, "JOINED", now_ms, e) != ERR_OK)
+	if (record(s, ses.id, pid, "JOINED", now_ms, e) != ERR_OK ||
+	    store_participant_live_set(s, ses.id, pid, &(struct live_state){ 0, 0, 0 }, e) !=
+	    ERR_OK)
 		return e->code;
 	memcpy(session_id, ses.id, SESSION_ID_CAP);
 	return ERR_OK;
@@ -261,6 +263,34 @@ session_is_revoked(struct store *s, const char *stage_arn, const char *participa
     int *revoked, struct err *e)
 {
 	return store_revocation_get(s, stage_arn, participant_id, revoked, e);
+}
+
+enum err_code
+session_set_live(struct store *s, const char *stage_arn, const char *participant_id,
+    const struct live_state *l, struct err *e)
+{
+	struct session_rec ses;
+
+	if (connected_in(s, stage_arn, participant_id, &ses, e) != ERR_OK)
+		return e->code;
+	return store_participant_live_set(s, ses.id, participant_id, l, e);
+}
+
+enum err_code
+session_roster(struct store *s, const char *stage_arn,
+    enum err_code (*participant)(void *, const struct roster_row *),
+    enum err_code (*kicked)(void *, const char *), void *arg, struct err *e)
+{
+	struct session_rec ses;
+
+	if (store_session_active(s, stage_arn, &ses, e) == ERR_OK) {
+		if (store_roster_connected(s, ses.id, participant, arg, e) != ERR_OK)
+			return e->code;
+	} else if (e->code != ERR_NOT_FOUND) {
+		return e->code;
+	}
+	e->code = ERR_OK;
+	return store_revocations_of(s, stage_arn, kicked, arg, e);
 }
 
 void

@@ -90,6 +90,19 @@ enum err_code session_revoke(struct store *s, const char *stage_arn,
 enum err_code session_is_revoked(struct store *s, const char *stage_arn,
     const char *participant_id, int *revoked, struct err *e);
 
+/* The live state of a connected participant (SET_STATE, publishing).
+ * ERR_NOT_FOUND when it is not connected to the stage. */
+enum err_code session_set_live(struct store *s, const char *stage_arn,
+    const char *participant_id, const struct live_state *l, struct err *e);
+
+/* The roster of the stage's active session: participant(arg, r) for each
+ * connected participant, then kicked(arg, id) for each id revoked for the
+ * stage. Run it in store_read (one snapshot). */
+enum err_code session_roster(struct store *s, const char *stage_arn,
+    enum err_code (*participant)(void *arg, const struct roster_row *r),
+    enum err_code (*kicked)(void *arg, const char *participant_id), void *arg,
+    struct err *e);
+
 /* What happened, for the live runtime to act on (close sockets). */
 enum session_note_kind { SESSION_NOTE_DISCONNECTED, SESSION_NOTE_STAGE_DELETED };
 

@@ -17,6 +17,7 @@
 #include "ivs/paging.h"
 #include "ivs/quota.h"
 #include "ivs/recording.h"
+#include "ivs/session.h"
 #include "ivs/stage.h"
 #include "store/stage_store.h"
 #include "store/tag_store.h"
@@ -60,6 +61,10 @@ answer(struct call *c, const struct stage_rec *st, const struct tag_set *tags,
 	recording_write(&b, &st->rec);
 	buf_puts(&b, ",\"endpoints\":");
 	endpoints_write(&b, c->cfg, st);
+	if (st->active_session_id[0] != '\0') {
+		buf_puts(&b, ",\"activeSessionId\":");
+		jsonw_string(&b, st->active_session_id, strlen(st->active_session_id));
+	}
 	buf_puts(&b, "}");
 	if (issued != NULL) {
 		buf_puts(&b, ",\"participantTokens\":");
@@ -171,6 +176,7 @@ stage_delete_in(struct call *c, struct store *s, const char *arn)
 	struct stage_rec st;
 
 	if (stage_load_in(c, s, arn, &st, NULL) != ERR_OK ||
+	    session_end_stage(s, st.arn, session_now_ms(), &c->err) != ERR_OK ||
 	    quota_release(c, s, QUOTA_STAGES) != ERR_OK ||
 	    store_tokens_delete_stage(s, st.arn, &c->err) != ERR_OK)
 		return c->err.code;
@@ -356,8 +362,13 @@ enum err_code
 stage_delete(struct call *c, const json_t *in, json_t **out)
 {
 	struct arn_job j = { .c = c, .arn = json_string_value(json_object_get(in, "arn")) };
+	struct session_note n = { .what = SESSION_NOTE_STAGE_DELETED, .stage_arn = j.arn,
+	    .participant_id = NULL, .reason = "" };
 
-	return ivs_write_empty(c, delete_tx, &j, out);
+	if (ivs_write_empty(c, delete_tx, &j, out) != ERR_OK)
+		return c->err.code;
+	session_notify(&n);	/* after the commit: its sockets are told and closed */
+	return ERR_OK;
 }
 
 /* ListStages writes its page as JSON text: the hottest read there is. */
@@ -379,6 +390,10 @@ add_row(void *arg, const struct stage_summary *st, const char *key, const char *
 		jsonw_string(&l->out, st->arn, strlen(st->arn));
 		buf_puts(&l->out, ",\"name\":");
 		jsonw_string(&l->out, st->name, strlen(st->name));
+		if (st->active_session_id[0] != '\0') {
+			buf_puts(&l->out, ",\"activeSessionId\":");
+			jsonw_string(&l->out, st->active_session_id, strlen(st->active_session_id));
+		}
 		buf_puts(&l->out, ",\"tags\":{");
 		l->open = st->seq;
 	} else if (key != NULL) {

@@ -121,6 +121,10 @@ static const struct migration migrations[] = {
 	  " stage_arn TEXT NOT NULL, participant_id TEXT NOT NULL, revoked_ms INTEGER NOT NULL,"
 	  " PRIMARY KEY (stage_arn, participant_id));"
 	  "CREATE INDEX participant_revocations_by_age ON participant_revocations (revoked_ms);" },
+	{ 7, "the live state of connected participants (the events socket's roster)",
+	  "ALTER TABLE session_participants ADD COLUMN audio_muted INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE session_participants ADD COLUMN video_stopped INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE session_participants ADD COLUMN is_publishing INTEGER NOT NULL DEFAULT 0;" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */

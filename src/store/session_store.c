@@ -526,3 +526,75 @@ store_revocation_get(struct store *s, const char *stage_arn, const char *partici
 	*revoked = r == STORE_ROW;
 	return r == STORE_FAILED ? e->code : ERR_OK;
 }
+
+/* ---- the live roster (migration 7) ---------------------------------------- */
+
+static const char SQL_PARTICIPANT_LIVE[] =
+    "UPDATE session_participants SET audio_muted = ?, video_stopped = ?, is_publishing = ? "
+    "WHERE session_id = ? AND participant_id = ?";
+static const char SQL_ROSTER_CONNECTED[] =
+    "SELECT participant_id, user_id, attributes, audio_muted, video_stopped, is_publishing "
+    "FROM session_participants WHERE session_id = ? AND state = 'CONNECTED' ORDER BY seq";
+static const char SQL_REVOCATIONS_OF[] =
+    "SELECT participant_id FROM participant_revocations WHERE stage_arn = ? "
+    "ORDER BY revoked_ms, participant_id";
+
+enum err_code
+store_participant_live_set(struct store *s, const char *session_id,
+    const char *participant_id, const struct live_state *l, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_PARTICIPANT_LIVE, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_int(st, 1, l->audio_muted != 0);
+	store_bind_int(st, 2, l->video_stopped != 0);
+	store_bind_int(st, 3, l->is_publishing != 0);
+	store_bind_text(st, 4, session_id);
+	store_bind_text(st, 5, participant_id);
+	return store_run(st, e);
+}
+
+enum err_code
+store_roster_connected(struct store *s, const char *session_id,
+    enum err_code (*row)(void *, const struct roster_row *), void *arg, struct err *e)
+{
+	struct store_stmt *st = prepare(s, SQL_ROSTER_CONNECTED, e, TEXTS(session_id));
+	struct roster_row r;
+	enum store_step step = STORE_FAILED;
+	enum err_code rc = ERR_OK;
+
+	if (st == NULL)
+		return e->code;
+	while (rc == ERR_OK && (step = store_step(st, e)) == STORE_ROW) {
+		r.participant_id = store_col_text(st, 0);
+		r.user_id = store_col_text(st, 1);
+		r.attributes = store_col_text(st, 2);
+		r.live.audio_muted = store_col_int(st, 3) != 0;
+		r.live.video_stopped = store_col_int(st, 4) != 0;
+		r.live.is_publishing = store_col_int(st, 5) != 0;
+		rc = row(arg, &r);
+	}
+	store_reset(st);
+	if (rc != ERR_OK)
+		return rc;
+	return step == STORE_DONE ? ERR_OK : e->code;
+}
+
+enum err_code
+store_revocations_of(struct store *s, const char *stage_arn,
+    enum err_code (*id)(void *, const char *), void *arg, struct err *e)
+{
+	struct store_stmt *st = prepare(s, SQL_REVOCATIONS_OF, e, TEXTS(stage_arn));
+	enum store_step step = STORE_FAILED;
+	enum err_code rc = ERR_OK;
+
+	if (st == NULL)
+		return e->code;
+	while (rc == ERR_OK && (step = store_step(st, e)) == STORE_ROW)
+		rc = id(arg, store_col_text(st, 0));
+	store_reset(st);
+	if (rc != ERR_OK)
+		return rc;
+	return step == STORE_DONE ? ERR_OK : e->code;
+}

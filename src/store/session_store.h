@@ -155,4 +155,30 @@ enum err_code store_revocation_insert(struct store *s, const char *stage_arn,
 enum err_code store_revocation_get(struct store *s, const char *stage_arn,
     const char *participant_id, int *revoked, struct err *e);
 
+/* The live state of a connected participant, as the events socket shows
+ * it (migration 7). */
+struct live_state {
+	int audio_muted, video_stopped, is_publishing;
+};
+
+/* Writes the live state of the participant in session_id. */
+enum err_code store_participant_live_set(struct store *s, const char *session_id,
+    const char *participant_id, const struct live_state *l, struct err *e);
+
+/* A connected participant of a roster; text valid during the callback. */
+struct roster_row {
+	const char *participant_id, *user_id, *attributes;
+	struct live_state live;
+};
+
+/* Calls row(arg, r) for every CONNECTED participant of session_id in
+ * seq order (one statement). */
+enum err_code store_roster_connected(struct store *s, const char *session_id,
+    enum err_code (*row)(void *arg, const struct roster_row *r), void *arg, struct err *e);
+
+/* Calls id(arg, participant_id) for every participant revoked for
+ * stage_arn, oldest first. */
+enum err_code store_revocations_of(struct store *s, const char *stage_arn,
+    enum err_code (*id)(void *arg, const char *participant_id), void *arg, struct err *e);
+
 #endif

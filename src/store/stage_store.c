@@ -6,10 +6,14 @@
 #include "store/stage_store.h"
 #include "store/tag_store.h"
 
+/* The stage's active session id, NULL (read as "") when none: one probe
+ * of the unique index stage_sessions_active. */
+#define ACTIVE_SESSION "(SELECT x.id FROM stage_sessions x WHERE x.stage_arn = s.arn " \
+	"AND x.end_ms = 0)"
 #define STAGE_COLS "s.seq, s.id, s.account, s.region, s.arn, s.name, s.rec_storage_arn, " \
 	"s.rec_media_types, s.rec_thumb_interval, s.rec_thumb_storage, s.rec_thumb_mode, " \
-	"s.rec_reconnect_window, s.rec_hls_segment, s.rec_replicas"
-#define TAG_KEY_COL 14		/* after STAGE_COLS: tag_key, tag_value; NULL without tags */
+	"s.rec_reconnect_window, s.rec_hls_segment, s.rec_replicas, " ACTIVE_SESSION
+#define TAG_KEY_COL 15		/* after STAGE_COLS: tag_key, tag_value; NULL without tags */
 
 static const char SQL_INSERT[] =
     "INSERT INTO stages (id, account, region, arn, name, rec_storage_arn, "
@@ -34,10 +38,10 @@ static const char SQL_READ[] =
     "WHERE " BY_ID " ORDER BY t.tag_key";
 /* the page first (an index range), then its tags */
 static const char SQL_PAGE[] =
-    "SELECT s.seq, s.arn, s.name, t.tag_key, t.tag_value FROM "
+    "SELECT s.seq, s.arn, s.name, " ACTIVE_SESSION ", t.tag_key, t.tag_value FROM "
     "(SELECT seq, arn, name FROM stages WHERE account = ? AND region = ? AND seq > ? "
     "ORDER BY seq LIMIT ?) s LEFT JOIN tags t ON t.resource_arn = s.arn ORDER BY s.seq, t.tag_key";
-#define PAGE_TAG_KEY_COL 3
+#define PAGE_TAG_KEY_COL 4
 /* the same page with every column of its stages */
 static const char SQL_PAGE_FULL[] =
     "SELECT " STAGE_COLS ", t.tag_key, t.tag_value FROM "
@@ -63,6 +67,7 @@ read_row(struct store_stmt *st, struct stage_rec *r)
 	r->rec.reconnect_window = (int)store_col_int(st, 11);
 	r->rec.hls_segment = (int)store_col_int(st, 12);
 	r->rec.record_replicas = (int)store_col_int(st, 13);
+	COPY(r->active_session_id, st, 14);
 }
 
 /* Binds name and the recording from parameter i on; returns the next index. */
@@ -179,6 +184,7 @@ page_row(void *arg, struct store_stmt *st)
 		w->r.seq = store_col_int(st, 0);
 		store_col_copy(st, 1, w->r.arn, sizeof(w->r.arn));
 		store_col_copy(st, 2, w->r.name, sizeof(w->r.name));
+		store_col_copy(st, 3, w->r.active_session_id, sizeof(w->r.active_session_id));
 	}
 	k = store_col_text(st, PAGE_TAG_KEY_COL);	/* "" is the join's NULL */
 	return w->row(w->arg, &w->r, *k ? k : NULL, store_col_text(st, PAGE_TAG_KEY_COL + 1));

@@ -31,6 +31,7 @@ struct stage_rec {
 	char arn[192];
 	char name[400];			/* 128 UTF-16 units at most 3 bytes each */
 	struct recording rec;
+	char active_session_id[24];	/* read only: "" when no session is active */
 };
 
 /* Inserts st (its seq is assigned). ERR_CONFLICT if the id exists. */
@@ -58,6 +59,7 @@ struct stage_summary {
 	long long seq;
 	char arn[192];
 	char name[400];
+	char active_session_id[24];	/* "" when no session is active */
 };
 
 /* Calls row(arg, summary, key, value) for each tag of up to limit stages

@@ -1,0 +1,77 @@
+/* Participant token verification: what the events socket (and later the
+ * media endpoints) accept as a credential.
+ *
+ * A token is a compact JWS signed ES384 by a key of the server's keyring
+ * or, through a lookup hook, by a customer's imported public key. Every
+ * refusal names the JOIN_ERROR code the client is sent and the rule that
+ * was broken (for the log). Pure apart from the keyring and the hook.
+ */
+#ifndef RTSTAGE_IVS_PTOKEN_H
+#define RTSTAGE_IVS_PTOKEN_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stddef.h>
+
+#include "crypto/keys.h"
+
+/* Why a token is refused: the JOIN_ERROR codes of the events protocol. */
+enum ptoken_code {
+	PTOKEN_OK,
+	PTOKEN_MISSING,			/* TOKEN_MISSING */
+	PTOKEN_INVALID,			/* TOKEN_INVALID: shape, header or claims */
+	PTOKEN_INVALID_SIGNATURE,	/* TOKEN_INVALID_SIGNATURE: key or signature */
+	PTOKEN_EXPIRED,			/* TOKEN_EXPIRED */
+};
+
+#define PTOKEN_ID_CAP 72		/* jti: up to 64 of [A-Za-z0-9_-] */
+#define PTOKEN_ARN_CAP 192
+#define PTOKEN_TOPIC_CAP 64
+#define PTOKEN_USER_CAP 400
+#define PTOKEN_URL_CAP 512
+#define PTOKEN_WHY_CAP 160
+
+/* What a valid token says. attributes and capabilities are JSON object
+ * text (malloc'd); free the record with ptoken_free. */
+struct ptoken {
+	char participant_id[PTOKEN_ID_CAP];
+	char stage_arn[PTOKEN_ARN_CAP];
+	char topic[PTOKEN_TOPIC_CAP];
+	char user_id[PTOKEN_USER_CAP];
+	char events_url[PTOKEN_URL_CAP];
+	char whip_url[PTOKEN_URL_CAP];
+	char *attributes;		/* "{}" when absent */
+	char *capabilities;
+	int publish, subscribe;		/* allow_publish, allow_subscribe */
+	long long exp, iat;		/* seconds since the epoch */
+	char why[PTOKEN_WHY_CAP];	/* the broken rule when refused */
+};
+
+/* A customer's public key by the kid (an imported key's ARN) its token
+ * names: a new reference (the caller frees it), or NULL when not found. */
+typedef EVP_PKEY *(*ptoken_key_lookup_fn)(const char *kid);
+
+/* Sets the lookup of kids that are not the server's (NULL: none, and such
+ * tokens are TOKEN_INVALID_SIGNATURE). Call before serving. */
+void ptoken_set_key_lookup(ptoken_key_lookup_fn fn);
+
+/* Verifies token (NULL or "" is TOKEN_MISSING) at now_s (seconds since
+ * the epoch) against ring: shape, header (alg ES384, typ JWT, kid),
+ * signature, then the claims (types, jti, resource a stage ARN, topic its
+ * id, capabilities an object, version "1.0", iat, exp). Fills *out on
+ * PTOKEN_OK; on a refusal out->why says what was wrong. Either way the
+ * caller frees *out with ptoken_free. Thread-safe. */
+enum ptoken_code ptoken_verify(struct keyring *ring, const char *token, long long now_s,
+    struct ptoken *out);
+
+/* The claims rules alone, over decoded claims (no signature): what
+ * ptoken_verify checks after the signature. Pure. */
+enum ptoken_code ptoken_check_claims(const json_t *claims, long long now_s, struct ptoken *out);
+
+/* The protocol's name of c ("TOKEN_EXPIRED"...); "INTERNAL" for OK. */
+const char *ptoken_code_name(enum ptoken_code c);
+
+/* Frees what out holds (not out). Accepts a zeroed record. */
+void ptoken_free(struct ptoken *t);
+
+#endif
