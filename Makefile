@@ -24,11 +24,11 @@ SRC := \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
-	src/store/admin_store.c src/store/session_store.c \
+	src/store/admin_store.c src/store/session_store.c src/store/public_key_store.c \
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
-	src/ivs/session.c src/ivs/participant.c \
+	src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c src/routes.c \
@@ -43,7 +43,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
-	tests/unit/test_session.c
+	tests/unit/test_session.c tests/unit/test_public_key.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

@@ -121,6 +121,17 @@ static const struct migration migrations[] = {
 	  " stage_arn TEXT NOT NULL, participant_id TEXT NOT NULL, revoked_ms INTEGER NOT NULL,"
 	  " PRIMARY KEY (stage_arn, participant_id));"
 	  "CREATE INDEX participant_revocations_by_age ON participant_revocations (revoked_ms);" },
+	{ 7, "imported public keys",
+	  "CREATE TABLE public_keys ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " id TEXT NOT NULL UNIQUE,"
+	  " account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL,"
+	  " name TEXT NOT NULL, fingerprint TEXT NOT NULL, material TEXT NOT NULL,"
+	  " created_at INTEGER NOT NULL);"
+	  "CREATE INDEX public_keys_by_owner ON public_keys (account, region, seq);"
+	  /* one key material per account and region */
+	  "CREATE UNIQUE INDEX public_keys_by_fingerprint"
+	  " ON public_keys (account, region, fingerprint);" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */
