@@ -10,7 +10,11 @@
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 CC_MODEL := spec/aws-models/cloudcontrol/2021-09-30/service-2.json
-SCHEMA  := spec/schemas/AWS_IVS_Stage.schema.json
+# Each resource schema Cloud Control serves, and the C symbol it is embedded as.
+SCHEMA_PAIRS := spec/schemas/AWS_IVS_Stage.schema.json stage_schema_json \
+	spec/schemas/AWS_IVS_PublicKey.schema.json public_key_schema_json \
+	spec/schemas/AWS_IVS_StorageConfiguration.schema.json storage_schema_json
+SCHEMA  := $(filter %.json,$(SCHEMA_PAIRS))
 PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libpcre2-8
 
 SRC := \
@@ -31,6 +35,7 @@ SRC := \
 	src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
+	src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c src/cloudcontrol/tagged.c \
 	src/config.c src/commands.c src/routes.c \
 	src/net/ws.c src/net/loop.c
 MAIN := src/main.c
@@ -86,11 +91,11 @@ src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) $(CC_MODEL) tools/gen_shapes
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
 
 src/cloudcontrol/schema_gen.c: $(SCHEMA) tools/embed_json.py
-	python3 tools/embed_json.py $(SCHEMA) stage_schema_json $@
+	python3 tools/embed_json.py $@ $(SCHEMA_PAIRS)
 
 gen:
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
-	python3 tools/embed_json.py $(SCHEMA) stage_schema_json src/cloudcontrol/schema_gen.c
+	python3 tools/embed_json.py src/cloudcontrol/schema_gen.c $(SCHEMA_PAIRS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(dir $@)
