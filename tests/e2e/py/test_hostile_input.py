@@ -84,6 +84,14 @@ def put(doc, keys, value):
 NULL = object()
 
 
+def p384_pem():
+    """A fresh P-384 public key in PEM: one material per import."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    return ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def fresh_account():
     return "%012d" % (uuid.uuid4().int % 10 ** 12)
 
@@ -110,6 +118,9 @@ class Bases:
     def new_stage(self):
         return self.ivs.create_stage(name="base")["stage"]["arn"]
 
+    def new_public_key(self):
+        return self.ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
+
     def new_storage(self):
         return self.ivs.create_storage_configuration(
             name="base", s3={"bucketName": "base-bucket"})["storageConfiguration"]["arn"]
@@ -133,6 +144,10 @@ class Bases:
             "UntagResource": lambda: ("DELETE", tags() + "?tagKeys=a", {}),
             "ListTagsForResource": lambda: ("GET", tags(), {}),
             "CreateParticipantToken": lambda: ("POST", "/CreateParticipantToken", {"stageArn": self.stage}),
+            "ImportPublicKey": lambda: ("POST", "/ImportPublicKey", {"publicKeyMaterial": p384_pem()}),
+            "GetPublicKey": lambda: ("POST", "/GetPublicKey", {"arn": self.new_public_key()}),
+            "DeletePublicKey": lambda: ("POST", "/DeletePublicKey", {"arn": self.new_public_key()}),
+            "ListPublicKeys": lambda: ("POST", "/ListPublicKeys", {}),
         }[op]()
 
     def send(self, method, path, body):
