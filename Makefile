@@ -10,8 +10,18 @@
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 CC_MODEL := spec/aws-models/cloudcontrol/2021-09-30/service-2.json
-SCHEMA  := spec/schemas/AWS_IVS_Stage.schema.json
-PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2
+	SCHEMA := spec/schemas/AWS_IVS_Stage.schema.json \
+	PKGS libmicrohttpd jansson \
+	sqlite3 libpq libcrypto \
+	libssl libpcre2-8 libsrtp2 \
+	# Each resource \
+	schema Cloud Control \
+	serves, and the \
+	C symbol it \
+	is embedded as. \
+	SCHEMA_PAIRS stage_schema_json spec/schemas/AWS_IVS_PublicKey.schema.json \
+	public_key_schema_json spec/schemas/AWS_IVS_StorageConfiguration.schema.json storage_schema_json \
+	$(filter %.json,$(SCHEMA_PAIRS))
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
@@ -25,12 +35,14 @@ SRC := \
 	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
 	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
 	src/store/admin_store.c src/store/session_store.c src/store/notify.c \
+	src/store/public_key_store.c
 	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
 	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
 	src/ivs/token.c src/ivs/ops.c \
-	src/ivs/session.c src/ivs/participant.c \
+	src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
+	src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c src/cloudcontrol/tagged.c \
 	src/config.c src/commands.c src/routes.c \
 	src/net/ws.c src/net/loop.c \
 	src/media/cert.c src/media/dtls.c src/media/srtp.c \
@@ -49,7 +61,8 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_host.c \
 	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
 	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \
-	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c
+	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \
+	tests/unit/test_public_key.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
@@ -92,11 +105,11 @@ src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) $(CC_MODEL) tools/gen_shapes
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
 
 src/cloudcontrol/schema_gen.c: $(SCHEMA) tools/embed_json.py
-	python3 tools/embed_json.py $(SCHEMA) stage_schema_json $@
+	python3 tools/embed_json.py $@ $(SCHEMA_PAIRS)
 
 gen:
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
-	python3 tools/embed_json.py $(SCHEMA) stage_schema_json src/cloudcontrol/schema_gen.c
+	python3 tools/embed_json.py src/cloudcontrol/schema_gen.c $(SCHEMA_PAIRS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(dir $@)

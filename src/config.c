@@ -68,6 +68,8 @@ static const struct option options[] = {
 	NUM("--quota-storage-configurations", "RTSTAGE_QUOTA_STORAGE_CONFIGURATIONS", "5",
 	    quota_storage_configurations, "storage configurations per account and region",
 	    0, 100000000),
+	NUM("--quota-public-keys", "RTSTAGE_QUOTA_PUBLIC_KEYS", "3", quota_public_keys,
+	    "imported public keys per account and region", 0, 100000000),
 	TEXT("--public-url", "RTSTAGE_PUBLIC_URL", NULL, public_url,
 	    "how clients reach this node (the events and WHIP endpoints derive from it; "
 	    "default: http://LISTEN, or https:// with TLS)"),

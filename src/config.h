@@ -20,6 +20,7 @@ struct config {
 	unsigned request_seconds;	/* a request body must arrive within this */
 	unsigned quota_stages;		/* per account and region */
 	unsigned quota_storage_configurations;
+	unsigned quota_public_keys;
 	const char *log_format;		/* "text" or "json" */
 	const char *log_level;		/* "error", "warn", "info" or "debug" */
 	unsigned ephemeral;		/* 1: a fresh temporary data directory, removed at exit */

@@ -266,6 +266,12 @@
 #define MAX_PROBLEMS 5
 #define MAX_PATTERNS 32
 
+/* An imported public key's PEM text (ImportPublicKey, whose model sets no
+ * length). A P-384 SubjectPublicKeyInfo in PEM is 215 bytes, 220 with CRLF
+ * line ends; 2 KB leaves room for surrounding whitespace, and the text is
+ * kept as given in every key's record. */
+#define LIMIT_PUBLIC_KEY_PEM_BYTES 2048
+
 /* JSON Pointer segments in one patch path. The deepest resource property
  * is 4 levels down; deeper paths are refused. */
 #define MAX_TOKENS 64

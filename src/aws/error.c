@@ -43,6 +43,7 @@ static struct {
 	[ERR_REQUEST_TOKEN_NOT_FOUND] = { "RequestTokenNotFoundException", 400 },
 	[ERR_CLIENT_TOKEN_CONFLICT] = { "ClientTokenConflictException", 400 },
 	[ERR_CONCURRENT_MODIFICATION] = { "ConcurrentModificationException", 400 },
+	[ERR_NOT_UPDATABLE] = { "NotUpdatableException", 400 },
 };
 
 /* The awsJson1_0 services (Cloud Control) name some errors differently

@@ -1,4 +1,5 @@
-/* Resource model <-> the domain's stage, as one table of paths. */
+/* Resource model <-> the domain's stage, as one table of paths; the
+ * models' Tags lists. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,26 +109,36 @@ member_json(const struct recording *r, size_t i)
 	return NULL;
 }
 
+int
+model_put_tags(json_t *m, const struct tag_set *tags)
+{
+	json_t *list;
+	size_t i;
+
+	if (tags == NULL || tags->n == 0)
+		return 0;
+	if (json_object_set_new(m, "Tags", list = json_array()) != 0)
+		return -1;
+	for (i = 0; i < tags->n; i++)
+		if (json_array_append_new(list, json_pack("{s:s, s:s}", "Key", tags->v[i].key,
+		    "Value", tags->v[i].value)) != 0)
+			return -1;
+	return 0;
+}
+
 json_t *
 model_from_stage(const struct stage_rec *st, const struct tag_set *tags)
 {
 	json_t *m = json_pack("{s:s, s:s, s:{}}", "Arn", st->arn, "Name", st->name,
 	    "AutoParticipantRecordingConfiguration");
-	json_t *rec = json_object_get(m, "AutoParticipantRecordingConfiguration"), *list;
+	json_t *rec = json_object_get(m, "AutoParticipantRecordingConfiguration");
 	size_t i;
 
 	for (i = 0; m != NULL && i < N_RECORDING; i++)
 		if (set_path(rec, recording_map[i].path, member_json(&st->rec, i)) != 0)
 			goto oom;
-	if (m == NULL || tags == NULL || tags->n == 0)
+	if (m == NULL || model_put_tags(m, tags) == 0)
 		return m;
-	if (json_object_set_new(m, "Tags", list = json_array()) != 0)
-		goto oom;
-	for (i = 0; i < tags->n; i++)
-		if (json_array_append_new(list, json_pack("{s:s, s:s}", "Key", tags->v[i].key,
-		    "Value", tags->v[i].value)) != 0)
-			goto oom;
-	return m;
 oom:
 	json_decref(m);
 	return NULL;

@@ -16,6 +16,11 @@
  * the result; NULL when out of memory. */
 json_t *model_from_stage(const struct stage_rec *st, const struct tag_set *tags);
 
+/* Sets m's Tags to tags as a list of {Key, Value}, in the order given;
+ * leaves it absent when there are none (tags NULL or empty). Returns 0,
+ * or -1 when out of memory. */
+int model_put_tags(json_t *m, const struct tag_set *tags);
+
 /* The recording the model's AutoParticipantRecordingConfiguration rec
  * (checked against the schema) asks for, into out: members it does not
  * give take their defaults; NULL: recording off. ERR_VALIDATION when a

@@ -37,6 +37,8 @@
 /* Every type served, by TypeName. */
 static const struct cc_type *const types[] = {
 	&cc_stage_type,
+	&cc_public_key_type,
+	&cc_storage_type,
 };
 
 static long long
@@ -94,6 +96,7 @@ static const char *const handler_codes[ERR__COUNT] = {
 	[ERR_SERIALIZATION] = "InvalidRequest",
 	[ERR_INVALID_REQUEST] = "InvalidRequest",
 	[ERR_NOT_FOUND] = "NotFound",
+	[ERR_NOT_UPDATABLE] = "NotUpdatable",
 	[ERR_CONFLICT] = "ResourceConflict",
 	[ERR_QUOTA] = "ServiceLimitExceeded",
 	[ERR_ACCESS_DENIED] = "AccessDenied",
@@ -702,7 +705,14 @@ const struct aws_op cc_ops[CC_OP__COUNT] = {
 enum err_code
 cc_init(struct err *e)
 {
-	return schema_init(e);
+	size_t i;
+
+	if (schema_init(e) != ERR_OK)
+		return e->code;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (schema_for(types[i]->name) == NULL)
+			return err_set(e, ERR_INTERNAL, "no resource schema for %s", types[i]->name);
+	return ERR_OK;
 }
 
 void

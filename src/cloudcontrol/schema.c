@@ -1,6 +1,7 @@
-/* The resource schema of AWS::IVS::Stage, and the checks it implies.
+/* The resource schemas of the types Cloud Control serves, and the checks
+ * they imply.
  *
- * The schema (spec/schemas/, embedded at build time) is read once at
+ * The schemas (spec/schemas/, embedded at build time) are read once at
  * start. schema_check interprets the JSON Schema keywords it uses: type,
  * properties, additionalProperties, required, minLength, maxLength,
  * pattern, enum, minimum, maximum, minItems, maxItems, uniqueItems, items
@@ -22,9 +23,21 @@
 #include "limits.h"
 
 
-extern const char stage_schema_json[];	/* schema_gen.c */
+/* schema_gen.c */
+extern const char stage_schema_json[], public_key_schema_json[], storage_schema_json[];
 
-static json_t *schema;
+struct schema {
+	const char *text;	/* embedded JSON */
+	json_t *doc;		/* read by schema_init */
+};
+
+static struct schema schemas[] = {
+	{ stage_schema_json, NULL },
+	{ public_key_schema_json, NULL },
+	{ storage_schema_json, NULL },
+};
+
+#define N_SCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
 
 /* Every "pattern" of the schema, compiled at start; read-only afterwards. */
 static struct {
@@ -71,38 +84,110 @@ enum err_code
 schema_init(struct err *e)
 {
 	json_error_t je;
+	size_t i;
 
-	if ((schema = json_loads(stage_schema_json, 0, &je)) == NULL)
-		return err_set(e, ERR_INTERNAL, "resource schema: %s", je.text);
-	return compile_patterns(schema, e);
+	for (i = 0; i < N_SCHEMAS; i++) {
+		if ((schemas[i].doc = json_loads(schemas[i].text, 0, &je)) == NULL)
+			return err_set(e, ERR_INTERNAL, "resource schema %zu: %s", i, je.text);
+		if (compile_patterns(schemas[i].doc, e) != ERR_OK)
+			return e->code;
+	}
+	return ERR_OK;
 }
 
 void
 schema_fini(void)
 {
-	int i;
+	size_t i;
+	int k;
 
-	for (i = 0; i < n_patterns; i++)
-		pcre2_code_free(patterns[i].re);
+	for (k = 0; k < n_patterns; k++)
+		pcre2_code_free(patterns[k].re);
 	n_patterns = 0;
-	json_decref(schema);
-	schema = NULL;
+	for (i = 0; i < N_SCHEMAS; i++) {
+		json_decref(schemas[i].doc);
+		schemas[i].doc = NULL;
+	}
+}
+
+const struct schema *
+schema_nth(size_t i)
+{
+	return i < N_SCHEMAS ? &schemas[i] : NULL;
+}
+
+const struct schema *
+schema_for(const char *type_name)
+{
+	size_t i;
+
+	for (i = 0; i < N_SCHEMAS; i++)
+		if (strcmp(schema_type_name(&schemas[i]), type_name) == 0)
+			return &schemas[i];
+	return NULL;
 }
 
 const char *
-schema_type_name(void)
+schema_type_name(const struct schema *sc)
 {
-	return json_string_value(json_object_get(schema, "typeName"));
+	const char *name = json_string_value(json_object_get(sc->doc, "typeName"));
+
+	return name ? name : "";
+}
+
+/* The value a schema path "/properties/A/B" names in model m, or NULL.
+ * Returns 0, or -1 when path is not of that form. */
+static int
+property(const json_t *m, const char *path, const json_t **v)
+{
+	char key[128];
+	const char *slash;
+
+	*v = NULL;
+	if (path == NULL || strncmp(path, "/properties/", 12) != 0)
+		return -1;
+	for (path += 12; m != NULL && (slash = strchr(path, '/')) != NULL; path = slash + 1) {
+		snprintf(key, sizeof(key), "%.*s", (int)(slash - path), path);
+		m = json_object_get(m, key);
+	}
+	*v = m ? json_object_get(m, path) : NULL;
+	return 0;
+}
+
+/* Do before and after differ at the schema path prop? */
+static int
+changed(const json_t *before, const json_t *after, const char *prop)
+{
+	const json_t *a, *b;
+
+	if (property(before, prop, &b) != 0 || property(after, prop, &a) != 0)
+		return 0;
+	return (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
 }
 
 enum err_code
-schema_check_read_only(const json_t *before, const json_t *after, struct err *e)
+schema_check_create_only(const struct schema *sc, const json_t *before, const json_t *after,
+    struct err *e)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(sc->doc, "createOnlyProperties"), i, v)
+		if (changed(before, after, json_string_value(v)))
+			return err_set(e, ERR_NOT_UPDATABLE, "Invalid patch update: "
+			    "createOnlyProperties [%s] cannot be updated", json_string_value(v));
+	return ERR_OK;
+}
+
+enum err_code
+schema_check_read_only(const struct schema *sc, const json_t *before, const json_t *after,
+    struct err *e)
 {
 	const json_t *v, *a, *b;
 	const char *prop;
 	size_t i;
 
-	json_array_foreach(json_object_get(schema, "readOnlyProperties"), i, v) {
+	json_array_foreach(json_object_get(sc->doc, "readOnlyProperties"), i, v) {
 		prop = json_string_value(v);
 		if (prop == NULL || strncmp(prop, "/properties/", 12) != 0)
 			continue;
@@ -117,6 +202,7 @@ schema_check_read_only(const json_t *before, const json_t *after, struct err *e)
 }
 
 struct check {
+	const json_t *root;	/* the schema document: "$ref"s point into it */
 	struct buf msg;
 	int problems;
 };
@@ -140,13 +226,13 @@ problem(struct check *k, const char *path, const char *fmt, ...)
 
 /* The definition a "$ref" names, or s itself. */
 static const json_t *
-deref(const json_t *s)
+deref(const struct check *k, const json_t *s)
 {
 	const char *ref = json_string_value(json_object_get(s, "$ref"));
 
 	if (ref == NULL || strncmp(ref, "#/definitions/", 14) != 0)
 		return s;
-	return json_object_get(json_object_get(schema, "definitions"), ref + 14);
+	return json_object_get(json_object_get(k->root, "definitions"), ref + 14);
 }
 
 static size_t
@@ -338,7 +424,7 @@ walk(struct check *k, const json_t *s, const json_t *v, const char *path)
 	const char *type;
 	char found[64];
 
-	s = deref(s);
+	s = deref(k, s);
 	if (s == NULL)
 		return;
 	type = json_string_value(json_object_get(s, "type"));
@@ -356,13 +442,13 @@ walk(struct check *k, const json_t *s, const json_t *v, const char *path)
 }
 
 enum err_code
-schema_check(const json_t *props, struct err *e)
+schema_check(const struct schema *sc, const json_t *props, struct err *e)
 {
-	struct check k = { .problems = 0 };
+	struct check k = { .root = sc->doc, .problems = 0 };
 	enum err_code rc = ERR_OK;
 
 	buf_init(&k.msg, 0);
-	walk(&k, schema, props, "#");
+	walk(&k, sc->doc, props, "#");
 	if (k.problems > 0)
 		rc = err_set(e, ERR_VALIDATION, "Model validation failed (%s%s)",
 		    buf_cstr(&k.msg), k.problems > MAX_PROBLEMS ? ", ..." : "");

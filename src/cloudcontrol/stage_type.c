@@ -8,9 +8,18 @@
 #include "aws/auth.h"
 #include "cloudcontrol/model.h"
 #include "cloudcontrol/schema.h"
+#include "cloudcontrol/tagged.h"
 #include "cloudcontrol/types.h"
 #include "ivs/stage.h"
 #include "util/jsonpatch.h"
+
+#define TYPE_NAME "AWS::IVS::Stage"
+
+static const struct schema *
+schema(void)
+{
+	return schema_for(TYPE_NAME);
+}
 
 /* A create, checked and ready to store. */
 struct plan {
@@ -56,8 +65,8 @@ prepare(struct call *c, const json_t *desired, void **plan, char *id, size_t cap
 	if (p == NULL)
 		return err_set(&c->err, ERR_INTERNAL, "out of memory");
 	tag_set_init(&p->tags);
-	if ((rc = schema_check_read_only(NULL, desired, &c->err)) != ERR_OK ||
-	    (rc = schema_check(desired, &c->err)) != ERR_OK ||
+	if ((rc = schema_check_read_only(schema(), NULL, desired, &c->err)) != ERR_OK ||
+	    (rc = schema_check(schema(), desired, &c->err)) != ERR_OK ||
 	    (rc = spec_of(c, desired, &spec, &rec, &p->tags)) != ERR_OK ||
 	    (rc = stage_prepare(c, &spec, &p->st)) != ERR_OK) {
 		plan_free(p);
@@ -101,22 +110,6 @@ differ(const json_t *a, const json_t *b, const char *member)
 	return (x == NULL) != (y == NULL) || (x != NULL && !json_equal(x, y));
 }
 
-/* What a change of tags from have to want needs: *untag when a key goes,
- * *tag when a key comes or changes its value. */
-static void
-tag_changes(const struct tag_set *have, const struct tag_set *want, int *untag, int *tag)
-{
-	const char *v;
-	size_t i;
-
-	*untag = *tag = 0;
-	for (i = 0; i < have->n; i++)
-		*untag |= tag_set_get(want, have->v[i].key) == NULL;
-	for (i = 0; i < want->n; i++)
-		*tag |= (v = tag_set_get(have, want->v[i].key)) == NULL ||
-		    strcmp(v, want->v[i].value) != 0;
-}
-
 /* The permissions a change needs, as the API operations that would make
  * it: UpdateStage for name and recording, UntagResource, TagResource. */
 static enum err_code
@@ -151,13 +144,13 @@ update_in(struct call *c, struct store *s, const char *id, const json_t *patch)
 		goto out;
 	}
 	if ((rc = jsonpatch_apply(&after, patch, &c->err)) != ERR_OK ||
-	    (rc = schema_check_read_only(before, after, &c->err)) != ERR_OK ||
-	    (rc = schema_check(after, &c->err)) != ERR_OK ||
+	    (rc = schema_check_read_only(schema(), before, after, &c->err)) != ERR_OK ||
+	    (rc = schema_check(schema(), after, &c->err)) != ERR_OK ||
 	    (rc = spec_of(c, after, &all, &rec, &want)) != ERR_OK)
 		goto out;
 	staged = differ(before, after, "Name") ||
 	    differ(before, after, "AutoParticipantRecordingConfiguration");
-	tag_changes(&have, &want, &untag, &tag);
+	cc_tag_changes(&have, &want, &untag, &tag);
 	if ((rc = authorize(c, st.arn, staged, untag, tag)) != ERR_OK)
 		goto out;
 	if (staged) {
@@ -235,7 +228,7 @@ page_in(struct call *c, struct store *s, long long after, int limit, cc_row_fn r
 }
 
 const struct cc_type cc_stage_type = {
-	.name = "AWS::IVS::Stage",
+	.name = TYPE_NAME,
 	.arn_type = "stage",
 	.list_scope = "ListStages",
 	.create_action = "ivs:CreateStage",

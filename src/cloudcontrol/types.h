@@ -48,7 +48,10 @@ struct cc_type {
 	    cc_row_fn row, void *arg);
 };
 
-/* AWS::IVS::Stage (stage_type.c). */
+/* AWS::IVS::Stage (stage_type.c), AWS::IVS::PublicKey (publickey_type.c),
+ * AWS::IVS::StorageConfiguration (storage_type.c). */
 extern const struct cc_type cc_stage_type;
+extern const struct cc_type cc_public_key_type;
+extern const struct cc_type cc_storage_type;
 
 #endif

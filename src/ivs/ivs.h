@@ -70,6 +70,20 @@ enum err_code storage_load_in(struct call *c, struct store *s, const char *arn,
 enum err_code storage_create_in(struct call *c, struct store *s, const struct storage_rec *r,
     const struct tag_set *tags);
 
+/* Makes a new configuration's record outside any job: a fresh id and ARN
+ * in the caller's account and region, name ("" when NULL), bucket. */
+enum err_code storage_prepare(struct call *c, const char *name, const char *bucket,
+    struct storage_rec *r);
+
+/* Inside a writing job: deletes the caller's configuration arn and its
+ * tags and gives back its quota; ERR_CONFLICT while a stage refers to it. */
+enum err_code storage_delete_in(struct call *c, struct store *s, const char *arn);
+
+/* Calls row(arg, r) for up to limit configurations of the caller with seq
+ * > after, in seq order (one statement). */
+enum err_code storage_page_in(struct call *c, struct store *s, long long after, int limit,
+    enum err_code (*row)(void *arg, const struct storage_rec *r), void *arg);
+
 /* Participant tokens (token.c). */
 #include "store/token_store.h"
 struct stage_rec;

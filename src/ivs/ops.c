@@ -8,6 +8,7 @@
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
 #include "ivs/page_token.h"
+#include "ivs/public_key.h"
 #include "ivs/session.h"
 #include "store/key_table.h"
 #include "store/store.h"
@@ -36,6 +37,10 @@ const struct aws_op ivs_ops[OP__COUNT] = {
 	[OP_ListParticipants] =           { participant_list,        "ivs:ListParticipants",      "stageArn", R },
 	[OP_ListParticipantEvents] =      { participant_events_list, "ivs:ListParticipantEvents", "stageArn", R },
 	[OP_DisconnectParticipant] =      { participant_disconnect,  "ivs:DisconnectParticipant", "stageArn", W },
+	[OP_ImportPublicKey] =            { public_key_import, "ivs:ImportPublicKey",          NULL,          W },
+	[OP_GetPublicKey] =               { public_key_get,    "ivs:GetPublicKey",             "arn",         R },
+	[OP_DeletePublicKey] =            { public_key_delete, "ivs:DeletePublicKey",          "arn",         W },
+	[OP_ListPublicKeys] =             { public_key_list,   "ivs:ListPublicKeys",           NULL,          R },
 };
 
 #undef R

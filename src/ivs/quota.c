@@ -13,6 +13,8 @@ static const struct {
 	    offsetof(struct config, quota_stages) },
 	[QUOTA_STORAGE_CONFIGURATIONS] = { "storage-configurations", "Storage configurations",
 	    offsetof(struct config, quota_storage_configurations) },
+	[QUOTA_PUBLIC_KEYS] = { "public-keys", "Public keys",
+	    offsetof(struct config, quota_public_keys) },
 };
 
 enum err_code

@@ -5,7 +5,7 @@
 #include "aws/call.h"
 #include "store/store.h"
 
-enum quota { QUOTA_STAGES, QUOTA_STORAGE_CONFIGURATIONS, QUOTA__COUNT };
+enum quota { QUOTA_STAGES, QUOTA_STORAGE_CONFIGURATIONS, QUOTA_PUBLIC_KEYS, QUOTA__COUNT };
 
 /* Counts one more resource of quota q for the caller inside the open
  * writing transaction, or fails with ERR_QUOTA naming the quota. */

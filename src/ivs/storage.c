@@ -79,6 +79,24 @@ create_tx(struct store *s, void *arg, struct err *e)
 }
 
 enum err_code
+storage_prepare(struct call *c, const char *name, const char *bucket, struct storage_rec *r)
+{
+	int w;
+
+	memset(r, 0, sizeof(*r));
+	if (ids_alnum(r->id, IDS_RESOURCE_LEN) != 0)
+		return err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
+	snprintf(r->account, sizeof(r->account), "%s", c->who.account);
+	snprintf(r->region, sizeof(r->region), "%s", c->who.region);
+	arn_format(r->arn, sizeof(r->arn), r->region, r->account, TYPE, r->id);
+	snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+	w = snprintf(r->bucket, sizeof(r->bucket), "%s", bucket);
+	if (w < 0 || (size_t)w >= sizeof(r->bucket))
+		return err_set(&c->err, ERR_VALIDATION, "bucketName is too long");
+	return ERR_OK;
+}
+
+enum err_code
 storage_create(struct call *c, const json_t *in, json_t **out)
 {
 	const json_t *name = json_object_get(in, "name");
@@ -89,18 +107,11 @@ storage_create(struct call *c, const json_t *in, json_t **out)
 
 	tag_set_init(&tags);
 	if ((rc = tag_set_from_map(json_object_get(in, "tags"), &tags, &c->err)) != ERR_OK ||
-	    (rc = tags_check_keys(c, &tags)) != ERR_OK)
+	    (rc = tags_check_keys(c, &tags)) != ERR_OK ||
+	    (rc = storage_prepare(c, json_string_value(name),
+	    json_string_value(json_object_get(json_object_get(in, "s3"), "bucketName")), r)) !=
+	    ERR_OK)
 		goto out;
-	if (ids_alnum(r->id, IDS_RESOURCE_LEN) != 0) {
-		rc = err_set(&c->err, ERR_INTERNAL, "no randomness for an id");
-		goto out;
-	}
-	snprintf(r->account, sizeof(r->account), "%s", c->who.account);
-	snprintf(r->region, sizeof(r->region), "%s", c->who.region);
-	arn_format(r->arn, sizeof(r->arn), r->region, r->account, TYPE, r->id);
-	snprintf(r->name, sizeof(r->name), "%s", name ? json_string_value(name) : "");
-	snprintf(r->bucket, sizeof(r->bucket), "%s",
-	    json_string_value(json_object_get(json_object_get(in, "s3"), "bucketName")));
 	if ((rc = store_write(create_tx, &j, &c->err)) != ERR_OK)
 		goto out;
 	*out = json_pack("{s:o}", "storageConfiguration", storage_json(r, tag_set_to_map(&tags)));
@@ -144,22 +155,30 @@ storage_get(struct call *c, const json_t *in, json_t **out)
 	return *out ? ERR_OK : err_set(&c->err, ERR_INTERNAL, "out of memory");
 }
 
+enum err_code
+storage_delete_in(struct call *c, struct store *s, const char *arn)
+{
+	struct storage_rec r;
+	int used = 0;
+
+	if (storage_load_in(c, s, arn, &r) != ERR_OK ||
+	    store_stage_uses_storage(s, r.arn, &used, &c->err) != ERR_OK)
+		return c->err.code;
+	if (used)
+		return err_set(&c->err, ERR_CONFLICT, "Storage configuration %s is in use: a stage's "
+		    "autoParticipantRecordingConfiguration refers to it", arn);
+	if (quota_release(c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK)
+		return c->err.code;
+	return store_storage_delete(s, &r, &c->err);
+}
+
 static enum err_code
 delete_tx(struct store *s, void *arg, struct err *e)
 {
 	struct arn_job *j = arg;
-	struct storage_rec r;
-	int used = 0;
 
-	if (storage_load_in(j->c, s, j->arn, &r) != ERR_OK ||
-	    store_stage_uses_storage(s, r.arn, &used, e) != ERR_OK)
-		return e->code;
-	if (used)
-		return err_set(e, ERR_CONFLICT, "Storage configuration %s is in use: a stage's "
-		    "autoParticipantRecordingConfiguration refers to it", j->arn);
-	if (quota_release(j->c, s, QUOTA_STORAGE_CONFIGURATIONS) != ERR_OK)
-		return e->code;
-	return store_storage_delete(s, &r, e);
+	(void)e;	/* j->c->err */
+	return storage_delete_in(j->c, s, j->arn);
 }
 
 enum err_code
@@ -193,14 +212,22 @@ add_summary(void *arg, const struct storage_rec *r)
 	return paging_add(l->c, &l->p, storage_json(r, tags), r->seq);
 }
 
+enum err_code
+storage_page_in(struct call *c, struct store *s, long long after, int limit,
+    enum err_code (*row)(void *arg, const struct storage_rec *r), void *arg)
+{
+	return store_storage_page(s, c->who.account, c->who.region, after, limit, row, arg,
+	    &c->err);
+}
+
 static enum err_code
 list_tx(struct store *s, void *arg, struct err *e)
 {
 	struct list *l = arg;
 
+	(void)e;	/* l->c->err */
 	l->s = s;
-	return store_storage_page(s, l->c->who.account, l->c->who.region, l->p.after,
-	    l->p.want + 1, add_summary, l, e);
+	return storage_page_in(l->c, s, l->p.after, l->p.want + 1, add_summary, l);
 }
 
 enum err_code

@@ -10,6 +10,7 @@
 #include "ivs/ivs.h"
 #include "ivs/tags.h"
 #include "store/stage_store.h"
+#include "store/public_key_store.h"
 #include "store/storage_store.h"
 #include "store/tag_store.h"
 
@@ -182,12 +183,21 @@ storage_exists(struct store *s, const struct arn *a, struct err *e)
 	return store_storage_get(s, a->account, a->region, a->id, &r, e);
 }
 
+static enum err_code
+public_key_exists(struct store *s, const struct arn *a, struct err *e)
+{
+	struct public_key_rec r;
+
+	return store_public_key_get(s, a->account, a->region, a->id, &r, e);
+}
+
 static const struct {
 	const char *type;
 	enum err_code (*exists)(struct store *, const struct arn *, struct err *);
 } taggable[] = {
 	{ "stage", stage_exists },
 	{ "storage-configuration", storage_exists },
+	{ "public-key", public_key_exists },
 };
 
 /* Checks, inside the open transaction, that arn names a taggable resource

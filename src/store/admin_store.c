@@ -16,6 +16,7 @@ static const char *const reset_sql[] = {
 	"DELETE FROM participant_tokens",
 	"DELETE FROM stages",
 	"DELETE FROM storage_configurations",
+	"DELETE FROM public_keys",
 	"DELETE FROM usage",
 	"DELETE FROM resource_requests",
 };

@@ -125,6 +125,17 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE session_participants ADD COLUMN audio_muted INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE session_participants ADD COLUMN video_stopped INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE session_participants ADD COLUMN is_publishing INTEGER NOT NULL DEFAULT 0;" },
+	{ 8, "imported public keys",
+	  "CREATE TABLE public_keys ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " id TEXT NOT NULL UNIQUE,"
+	  " account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL,"
+	  " name TEXT NOT NULL, fingerprint TEXT NOT NULL, material TEXT NOT NULL,"
+	  " created_at INTEGER NOT NULL);"
+	  "CREATE INDEX public_keys_by_owner ON public_keys (account, region, seq);"
+	  /* one key material per account and region */
+	  "CREATE UNIQUE INDEX public_keys_by_fingerprint"
+	  " ON public_keys (account, region, fingerprint);" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */

@@ -35,6 +35,7 @@ enum err_code {
 	ERR_REQUEST_TOKEN_NOT_FOUND,	/* no resource request with that token */
 	ERR_CLIENT_TOKEN_CONFLICT,	/* a ClientToken reused for another request */
 	ERR_CONCURRENT_MODIFICATION,	/* the resource request has already completed */
+	ERR_NOT_UPDATABLE,	/* a patch changes a create-only property */
 	ERR__COUNT
 };
 

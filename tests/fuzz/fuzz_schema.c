@@ -1,5 +1,6 @@
-/* Fuzz target: the resource schema's checks (src/cloudcontrol/schema.c).
- * Input: a resource model as JSON text, checked as a create would. */
+/* Fuzz target: the resource schemas' checks (src/cloudcontrol/schema.c).
+ * Input: a resource model as JSON text, checked as a create would against
+ * every schema, and as a patch's result against the empty model. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,11 +24,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *v = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+	const struct schema *sc;
 	struct err e;
+	size_t i;
 
-	if (v != NULL) {
-		(void)schema_check_read_only(NULL, v, &e);
-		(void)schema_check(v, &e);
+	for (i = 0; v != NULL && (sc = schema_nth(i)) != NULL; i++) {
+		(void)schema_check_read_only(sc, NULL, v, &e);
+		(void)schema_check_create_only(sc, NULL, v, &e);
+		(void)schema_check(sc, v, &e);
 	}
 	json_decref(v);
 	return 0;

@@ -84,6 +84,14 @@ def put(doc, keys, value):
 NULL = object()
 
 
+def p384_pem():
+    """A fresh P-384 public key in PEM: one material per import."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    return ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def fresh_account():
     return "%012d" % (uuid.uuid4().int % 10 ** 12)
 
@@ -112,6 +120,9 @@ class Bases:
 
     def new_stage(self):
         return self.ivs.create_stage(name="base")["stage"]["arn"]
+
+    def new_public_key(self):
+        return self.ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
 
     def new_storage(self):
         return self.ivs.create_storage_configuration(
@@ -147,6 +158,11 @@ class Bases:
                 "stageArn": self.stage, "sessionId": SESSION, "participantId": "p1"}),
             "DisconnectParticipant": lambda: ("POST", "/DisconnectParticipant",
                                               {"stageArn": self.stage, "participantId": "p1"}),
+
+            "ImportPublicKey": lambda: ("POST", "/ImportPublicKey", {"publicKeyMaterial": p384_pem()}),
+            "GetPublicKey": lambda: ("POST", "/GetPublicKey", {"arn": self.new_public_key()}),
+            "DeletePublicKey": lambda: ("POST", "/DeletePublicKey", {"arn": self.new_public_key()}),
+            "ListPublicKeys": lambda: ("POST", "/ListPublicKeys", {}),
         }[op]()
 
     def send(self, method, path, body):
