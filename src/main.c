@@ -30,7 +30,10 @@
 #include "ivs/ivs.h"
 #include "limits.h"
 #include "routes.h"
+#include "ivs/ptoken.h"
+#include "ivs/public_key.h"
 #include "runtime/runtime.h"
+#include "store/notify.h"
 #include "store/store.h"
 #include "util/num.h"
 
@@ -178,6 +181,8 @@ serve(int argc, char **argv)
 	socklen_t sslen = 0;
 	struct http_server *srv = NULL;
 	struct http_options http;
+	struct notify *link = NULL;
+	struct bus_remote remote = { NULL, NULL };
 	struct err e = { ERR_OK, "" };
 	char dburl[4096], safe_url[4096], url[128], node[128], temp_dir[4096] = "";
 	sigset_t sigs;
@@ -243,7 +248,16 @@ serve(int argc, char **argv)
 	 * stops after its sockets are closed, before the HTTP server stops. */
 	base_url(&ss, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port), node, sizeof(node));
-	bus_configure(cfg.public_url ? cfg.public_url : node, NULL);
+	/* customer-signed participant tokens: their kid names an imported key */
+	ptoken_set_key_lookup(public_key_token_key);
+	/* several nodes on one database: the bus reaches the others through it */
+	if (store_driver()->shared) {
+		if ((link = notify_start(cfg.db_url, bus_deliver_remote, &e)) == NULL)
+			goto out;
+		remote.ctx = link;
+		remote.send = notify_send;
+	}
+	bus_configure(cfg.public_url ? cfg.public_url : node, link ? &remote : NULL);
 	if (runtime_start(&cfg, cfg.public_url ? cfg.public_url : node, &e) != ERR_OK)
 		goto out;
 	http.threads = cfg.threads;
@@ -277,6 +291,8 @@ serve(int argc, char **argv)
 out:
 	runtime_stop();		/* before the store goes; a no-op if never started */
 	http_stop(srv);
+	bus_configure(NULL, NULL);	/* nothing publishes any more */
+	notify_stop(link);
 	auth_fini();
 	ivs_fini();
 	cc_fini();

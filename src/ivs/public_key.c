@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/log.h"
 #include "crypto/ids.h"
 #include "ivs/arn.h"
 #include "ivs/ivs.h"
@@ -440,4 +441,19 @@ public_key_list(struct call *c, const json_t *in, json_t **out)
 		return c->err.code;
 	}
 	return paging_finish(c, &l.p, "publicKeys", out);
+}
+
+EVP_PKEY *
+public_key_token_key(const char *kid)
+{
+	struct err e = { ERR_OK, "" };
+	struct store *s = store_thread(&e);
+	EVP_PKEY *key = NULL;
+
+	if (s == NULL || public_key_find(s, kid, &key, &e) != ERR_OK) {
+		if (e.code == ERR_INTERNAL)
+			log_msg(LOG_WARN, "looking up the key of a participant token: %s", e.msg);
+		return NULL;
+	}
+	return key;
 }
