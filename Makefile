@@ -32,18 +32,21 @@ SRC := \
 	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
 	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
 	src/config.c src/commands.c src/routes.c \
-	src/net/ws.c src/net/loop.c
+	src/net/ws.c src/net/loop.c \
+	src/media/stun.c src/media/sdp.c
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
-	tests/fuzz/fuzz_ws.c
+	tests/fuzz/fuzz_ws.c \
+	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
-	tests/unit/test_session.c
+	tests/unit/test_session.c \
+	tests/unit/test_stun.c tests/unit/test_sdp.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
