@@ -1116,7 +1116,9 @@ write_section(struct buf *out, const struct sdp_media *m, const struct sdp_pick 
 		buf_printf(out, " %d", k->rtx_pt);
 	buf_printf(out, "\r\nc=IN %s %s\r\n", def ? addr_type(def->ip) : "IP4",
 	    def ? def->ip : "0.0.0.0");
-	buf_printf(out, "a=mid:%s\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", m->mid, l->ufrag, l->pwd);
+	if (m->mid[0] != '\0')
+		buf_printf(out, "a=mid:%s\r\n", m->mid);
+	buf_printf(out, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", l->ufrag, l->pwd);
 	write_fingerprint(out, l->fingerprint);
 	buf_printf(out, "a=setup:passive\r\na=%s\r\na=rtcp-mux\r\n", dir_names[k->dir]);
 	for (x = 1; x < SDP_EXT__COUNT; x++)

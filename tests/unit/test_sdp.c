@@ -277,6 +277,8 @@ static const struct crow crows[] = {
 	{ "42c01f (set1 only)", SESSION BUNDLE AUDIO VIDEO_M H264("42c01f", "1"), SDP_REFUSE_NONE, 0x42c01f },
 	{ "4d801f main with set0 = constrained baseline", SESSION BUNDLE AUDIO VIDEO_M H264("4d801f", "1"), SDP_REFUSE_NONE, 0x4d801f },
 	{ "video only", SESSION "a=group:BUNDLE 1\r\n" VIDEO_M H264("42e01f", "1"), SDP_REFUSE_NONE, 0x42e01f },
+	{ "one section without mid or BUNDLE", SESSION "m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\n"
+	  TRANSPORT "a=sendonly\r\n" H264("42e01f", "1"), SDP_REFUSE_NONE, 0x42e01f },
 	{ "baseline 42001f", SESSION BUNDLE AUDIO VIDEO_M H264("42001f", "1"), SDP_REFUSE_VIDEO_CODEC, 0 },
 	{ "main 4d001f", SESSION BUNDLE AUDIO VIDEO_M H264("4d001f", "1"), SDP_REFUSE_VIDEO_CODEC, 0 },
 	{ "high 64001f", SESSION BUNDLE AUDIO VIDEO_M H264("64001f", "1"), SDP_REFUSE_VIDEO_CODEC, 0 },
