@@ -400,4 +400,60 @@
  * this of its --session-idle-timeout. */
 #define LIMIT_SESSION_SWEEP_MS 500
 
+/* ---- Media: STUN, ICE-TCP and SDP (src/media/stun.h, sdp.h) ---- */
+
+/* Largest STUN message parsed. ICE connectivity checks are about 100
+ * bytes; 1280 (the IPv6 minimum MTU) holds any message a client sends
+ * unfragmented, and bounds the stack copy MESSAGE-INTEGRITY is computed
+ * over. */
+#define LIMIT_STUN_MESSAGE_BYTES 1280
+
+/* Unknown comprehension-required attributes remembered from one request,
+ * to be listed in a 420 answer. Clients send none; a handful is enough to
+ * say what was not understood. */
+#define STUN_UNKNOWN_MAX 8
+
+/* Largest RFC 6544 frame accepted on an ICE-TCP connection: one DTLS
+ * record at its largest (2^14 bytes of plaintext, 2048 of expansion, a
+ * 13-byte header); RTP and STUN are far smaller. The reader keeps one
+ * frame of this size per connection. */
+#define LIMIT_ICE_TCP_FRAME_BYTES (16384 + 2048 + 13)
+
+/* An SDP offer, bytes. Chromium's subscribe offer with every decoder is
+ * about 10 KB; the same bound as a WebSocket message, which carries
+ * offers too. */
+#define LIMIT_SDP_BYTES (64 * 1024)
+
+/* Lines in one offer (Chromium's largest has about 250) and bytes in one
+ * line (its longest, a candidate or an m= line, under 200). */
+#define LIMIT_SDP_LINES 2048
+#define LIMIT_SDP_LINE_BYTES 1024
+
+/* Media sections in one offer. IVS clients send two (audio, video); room
+ * for a data channel and a few extra transceivers, which are rejected. */
+#define LIMIT_SDP_SECTIONS 16
+
+/* Payload types one m= line may list: Chromium's subscribe offer lists
+ * 34; 64 is half of the 7-bit space. */
+#define LIMIT_SDP_FORMATS 64
+
+/* a=extmap lines in one section (Chromium offers 11 for video). */
+#define LIMIT_SDP_EXTMAPS 32
+
+/* Distinct SSRCs and FID groups read from one section: a publisher sends
+ * one media and one rtx SSRC per encoding, three encodings at most with
+ * simulcast. */
+#define LIMIT_SDP_SSRCS 16
+#define LIMIT_SDP_GROUPS 8
+
+/* Identification tokens kept from an offer: a=mid, msid parts (RFC 8830:
+ * at most 64 characters), the ICE ufrag and password (RFC 8839: at most
+ * 256 characters). */
+#define LIMIT_SDP_TOKEN 64
+#define LIMIT_SDP_ICE_TOKEN 256
+
+/* Host candidates the server lists in one answer (UDP and TCP, per
+ * address). */
+#define LIMIT_SDP_CANDIDATES 16
+
 #endif
