@@ -19,6 +19,7 @@ SRC := \
 	src/core/log.c src/core/metrics.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
 	src/http/server.c src/http/host.c src/http/watch.c \
+	src/media/rtp.c src/media/rtcp.c src/media/nack.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/pipeline.c \
 	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
@@ -36,6 +37,7 @@ SRC := \
 MAIN := src/main.c
 FUZZ := tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
+	tests/fuzz/fuzz_rtp.c tests/fuzz/fuzz_rtcp.c \
 	tests/fuzz/fuzz_ws.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
@@ -43,6 +45,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c \
+	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c \
 	tests/unit/test_session.c
 
 ifeq ($(SANITIZE),1)
