@@ -151,16 +151,15 @@ missing_remove(struct nack_tracker *t, uint32_t ext)
 static void
 jitter_update(struct nack_tracker *t, uint32_t ts, int64_t now_us)
 {
-	int64_t rate = t->clock_rate;
-	uint32_t arrival = (uint32_t)(now_us / 1000000 * rate + now_us % 1000000 * rate / 1000000);
-	uint32_t transit = arrival - ts;
-	int32_t d = (int32_t)(transit - t->transit);
+	uint64_t rate = t->clock_rate, sec = (uint64_t)(now_us / 1000000);
+	uint64_t us = (uint64_t)(now_us % 1000000 + 1000000) % 1000000;
+	uint32_t arrival = (uint32_t)(sec * rate + us * rate / 1000000);
+	uint32_t transit = arrival - ts, d = transit - t->transit;
 
-	if (t->has_transit) {
-		if (d < 0)
-			d = -d;
-		t->jitter_q4 += (uint32_t)d - ((t->jitter_q4 + 8) >> 4);
-	}
+	if (d >= 0x80000000u)
+		d = 0u - d;	/* |D| of a negative difference */
+	if (t->has_transit)
+		t->jitter_q4 += d - ((t->jitter_q4 + 8) >> 4);
 	t->transit = transit;
 	t->has_transit = 1;
 }

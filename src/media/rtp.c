@@ -275,7 +275,7 @@ ticks_since(const struct rtp_rewriter *rw, int64_t now_us)
 		return 0;
 	if (us > LIMIT_RTP_GAP_MS * 1000)
 		us = LIMIT_RTP_GAP_MS * 1000;
-	return (uint32_t)(us * (int64_t)rw->clock_rate / 1000000);
+	return (uint32_t)((uint64_t)us * rw->clock_rate / 1000000);
 }
 
 /* Chooses the offsets that make p, the first packet of a new incoming
