@@ -315,17 +315,19 @@ rtp_rewriter_apply(struct rtp_rewriter *rw, struct rtp_packet *p, int64_t now_us
 	unsigned span;
 	int16_t ahead;
 	uint16_t out;
+	int fresh = 0;
 
 	if (rw->switching || !rw->started || p->ssrc != rw->ssrc_in) {
 		if (!rw->switching && rw->has_left && p->ssrc == rw->ssrc_left)
 			return 0;
 		start_stream(rw, p, now_us);
+		fresh = 1;
 	}
 	ahead = (int16_t)(p->seq - rw->max_in);
 	if (ahead < 0 && (unsigned)-ahead > window(rw))
 		return 0;
 	out = (uint16_t)(p->seq + rw->seq_offset);
-	if (ahead >= 0) {
+	if (ahead > 0 || fresh) {
 		span = rw->span + (unsigned)ahead;
 		rw->span = (uint16_t)(span < 65535 ? span : 65535);
 		rw->max_in = p->seq;

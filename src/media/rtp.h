@@ -127,8 +127,9 @@ void rtp_rewriter_init(struct rtp_rewriter *rw, uint32_t ssrc, uint32_t clock_ra
  * received at now_us (any monotonic clock, microseconds). A packet with a
  * new SSRC starts a new incoming stream. Returns 1 to forward p, 0 to drop
  * it (p untouched): a late packet of the stream just switched away from,
- * or one older than the first packet of the current stream, whose place
- * was already given to the previous stream. */
+ * or one older than the first packet of the current stream (its place
+ * went to the previous stream) or half the sequence space behind. A
+ * duplicate is forwarded as the original was. */
 int rtp_rewriter_apply(struct rtp_rewriter *rw, struct rtp_packet *p, int64_t now_us);
 
 /* The next packet starts a new incoming stream whatever its SSRC: for a
