@@ -38,13 +38,15 @@ SRC := \
 	src/net/ws.c src/net/loop.c src/media/cert.c src/media/dtls.c \
 	src/media/srtp.c src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
 	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
-	src/media/stun.c src/media/sdp.c
+	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
+	src/media/nack.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
 	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c \
-	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c
+	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c tests/fuzz/fuzz_rtp.c \
+	tests/fuzz/fuzz_rtcp.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
@@ -54,7 +56,8 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
 	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \
 	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \
-	tests/unit/test_public_key.c tests/unit/test_stun.c tests/unit/test_sdp.c
+	tests/unit/test_public_key.c tests/unit/test_stun.c tests/unit/test_sdp.c \
+	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

@@ -456,4 +456,52 @@
  * address). */
 #define LIMIT_SDP_CANDIDATES 16
 
+/* ---- Media plane: RTP and RTCP (src/media/) ---- */
+
+/* Largest RTP packet kept for retransmission, bytes: an Ethernet MTU.
+ * WebRTC senders keep packets under about 1200 bytes so that they cross
+ * tunnels unfragmented; a larger one is forwarded but never stored. */
+#define LIMIT_RTP_PACKET_BYTES 1500
+
+/* Packets one retransmission history keeps (a power of two, so that a
+ * slot is a sequence number's low bits and the ring stays consistent
+ * across the wrap at 65535): a second of 720p video at 2.5 Mbit/s is
+ * about 250 packets, twice that covers a burst. 512 slots of
+ * LIMIT_RTP_PACKET_BYTES are 768 KiB, allocated once per stream. */
+#define LIMIT_NACK_HISTORY_PACKETS 512
+
+/* How old a stored packet may be and still be retransmitted,
+ * milliseconds: past a second the receiver's jitter buffer has given up on
+ * it, and a resent frame would only be dropped. */
+#define LIMIT_NACK_HISTORY_MS 1000
+
+/* Missing sequence numbers one loss tracker follows at once. A gap larger
+ * than this is not worth repairing packet by packet: the tracker forgets
+ * it and asks for a keyframe instead. */
+#define LIMIT_NACK_MISSING 256
+
+/* How many times one missing packet is NACKed, and for how long,
+ * milliseconds, before the tracker gives it up (as libwebrtc does: ten
+ * tries within a second). */
+#define LIMIT_NACK_RETRIES 10
+#define LIMIT_NACK_MAX_AGE_MS 1000
+
+/* Least time between two NACKs of the same packet, milliseconds, when the
+ * round-trip time is unknown or shorter: a retransmission needs a round
+ * trip to arrive. */
+#define LIMIT_NACK_RETRY_MS 20
+
+/* Sequence-number jumps the receive statistics accept as the same stream
+ * (RFC 3550 appendix A.1's MAX_DROPOUT and MAX_MISORDER): a larger jump
+ * forward, or a packet further back, is counted as a restart once
+ * confirmed by the next packet. */
+#define LIMIT_RTP_MAX_DROPOUT 3000
+#define LIMIT_RTP_MAX_MISORDER 100
+
+/* Longest silence the stream rewriter turns into a timestamp gap,
+ * milliseconds: beyond an hour the gap is capped (a receiver only needs
+ * timestamps to move forward), which keeps the arithmetic far from
+ * overflow. */
+#define LIMIT_RTP_GAP_MS (3600 * 1000LL)
+
 #endif
