@@ -18,6 +18,7 @@ SRC := \
 	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c \
 	src/core/log.c src/core/metrics.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
+	src/crypto/tls_files.c \
 	src/http/server.c src/http/host.c src/http/watch.c \
 	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
 	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/pipeline.c \
