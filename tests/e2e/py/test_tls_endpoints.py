@@ -16,7 +16,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from conftest import BIN, SCRATCH, Server, cli, cli_env, client, free_port
+from conftest import BIN, SANITIZER_WORDS, SCRATCH, Server, cli, cli_env, client, free_port
 
 CREDS = """[ops]
 aws_access_key_id = AKIAENDPOINTS0000001
@@ -52,6 +52,8 @@ def refused(*args, env=None):
                        stdin=subprocess.DEVNULL, env=env)
     assert p.returncode != 0, p.stderr
     assert "ready at" not in p.stderr, p.stderr
+    for word in SANITIZER_WORDS:
+        assert word not in p.stderr, p.stderr
     return p.stderr
 
 
