@@ -22,6 +22,7 @@ SRC := \
 	src/util/jsonw.c src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c \
 	src/util/num.c src/core/log.c src/core/metrics.c src/core/bus_wire.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
+	src/crypto/tls_files.c \
 	src/http/server.c src/http/host.c src/http/watch.c src/aws/shapes.c \
 	src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c src/aws/error.c \
 	src/aws/route.c src/aws/auth.c src/aws/pipeline.c src/store/store.c \
@@ -52,7 +53,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
 	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
-	tests/unit/test_host.c \
+	tests/unit/test_host.c tests/unit/test_endpoints.c \
 	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
 	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \
 	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \

@@ -1,10 +1,12 @@
 /* Configuration table: every option, its variable, default and meaning. */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "limits.h"
 #include "util/num.h"
 
 enum option_kind { OPT_TEXT, OPT_COUNT, OPT_FLAG };
@@ -52,10 +54,10 @@ static const struct option options[] = {
 	    "seconds before an idle connection is closed", 1, 3600),
 	NUM("--request-timeout", "RTSTAGE_REQUEST_TIMEOUT", "30", request_seconds,
 	    "seconds from a request's headers to the end of its body", 1, 3600),
-	TEXT("--endpoint-events", "RTSTAGE_ENDPOINT_EVENTS", "wss://global.events.live-video.net",
-	    endpoint[ENDPOINT_EVENTS], "events endpoint template"),
-	TEXT("--endpoint-whip", "RTSTAGE_ENDPOINT_WHIP", "https://{hex}.global-bm.whip.live-video.net",
-	    endpoint[ENDPOINT_WHIP], "WHIP endpoint template"),
+	TEXT("--endpoint-events", "RTSTAGE_ENDPOINT_EVENTS", NULL, endpoint[ENDPOINT_EVENTS],
+	    "events endpoint template (default: ws(s)://HOST/events of --public-url)"),
+	TEXT("--endpoint-whip", "RTSTAGE_ENDPOINT_WHIP", NULL, endpoint[ENDPOINT_WHIP],
+	    "WHIP endpoint template (default: http(s)://HOST/whip of --public-url)"),
 	TEXT("--endpoint-rtmp", "RTSTAGE_ENDPOINT_RTMP",
 	    "rtmp://{hex}.global-contribute.live-video.net/app/",
 	    endpoint[ENDPOINT_RTMP], "RTMP endpoint template"),
@@ -71,12 +73,13 @@ static const struct option options[] = {
 	NUM("--quota-public-keys", "RTSTAGE_QUOTA_PUBLIC_KEYS", "3", quota_public_keys,
 	    "imported public keys per account and region", 0, 100000000),
 	TEXT("--public-url", "RTSTAGE_PUBLIC_URL", NULL, public_url,
-	    "how clients reach this node (the events and WHIP endpoints derive from it; "
-	    "default: http://LISTEN, or https:// with TLS)"),
+	    "how clients reach this node, http(s)://HOST[:PORT] (the events and WHIP "
+	    "endpoints derive from it; default: http://LISTEN with the port bound, https:// "
+	    "with TLS, 127.0.0.1 or [::1] for a wildcard address)"),
 	TEXT("--tls-cert", "RTSTAGE_TLS_CERT", NULL, tls_cert,
 	    "PEM certificate (chain) file: serve HTTPS and WSS on the listen port"),
 	TEXT("--tls-key", "RTSTAGE_TLS_KEY", NULL, tls_key,
-	    "PEM private key file of --tls-cert"),
+	    "PEM private key file of --tls-cert (both are read once, at start)"),
 	NUM("--session-idle-timeout", "RTSTAGE_SESSION_IDLE_TIMEOUT", "180", session_idle_seconds,
 	    "seconds a stage session lasts after its last participant left", 1, 86400),
 	NUM("--history-days", "RTSTAGE_HISTORY_DAYS", "14", history_days,
@@ -89,6 +92,9 @@ static const struct option options[] = {
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+#define CONFIG_XSTR(x) #x
+#define CONFIG_STR(x) CONFIG_XSTR(x)
 
 /* Stores text as option o's value in cfg. */
 static enum err_code
@@ -182,6 +188,75 @@ config_redact_url(const char *url, char *out, size_t cap)
 	}
 }
 
+/* Why host (n bytes, brackets included for IPv6) is not a host of a
+ * public URL, or NULL if it is one. */
+static const char *
+host_problem(const char *host, size_t n)
+{
+	static const char name_chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
+	struct in6_addr a6;
+	char ip[INET6_ADDRSTRLEN + 1];
+
+	if (n == 0)
+		return "it names no host";
+	if (host[0] != '[')
+		return strspn(host, name_chars) >= n ? NULL :
+		    "its host may hold only letters, digits, '.', '-' and '_' (an IPv6 "
+		    "address goes in brackets)";
+	if (n < 3 || host[n - 1] != ']' || n - 2 >= sizeof(ip))
+		return "its IPv6 address is not closed by ']'";
+	memcpy(ip, host + 1, n - 2);
+	ip[n - 2] = '\0';
+	return inet_pton(AF_INET6, ip, &a6) == 1 ? NULL : "its bracketed host is not an IPv6 address";
+}
+
+/* Why url is not a public URL, or NULL if it is one. */
+static const char *
+url_problem(const char *url)
+{
+	const char *auth, *end, *colon, *why;
+	char port[8];
+	long long n;
+	struct err ignored;
+	int len;
+
+	if (strlen(url) > LIMIT_PUBLIC_URL_BYTES)
+		return "it is longer than " CONFIG_STR(LIMIT_PUBLIC_URL_BYTES) " bytes";
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return "it must begin with http:// or https://";
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL)
+		return "it may not carry a user name or password";
+	colon = (*auth == '[') ? memchr(auth, ']', (size_t)(end - auth)) : auth;
+	colon = colon ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
+	if ((why = host_problem(auth, (size_t)((colon ? colon : end) - auth))) != NULL)
+		return why;
+	if (colon != NULL) {
+		len = (int)(end - colon - 1);
+		if ((size_t)len >= sizeof(port))
+			return "its port must be a number from 1 to " CONFIG_STR(LIMIT_PORT_MAX);
+		snprintf(port, sizeof(port), "%.*s", len, colon + 1);
+		if (num_parse(port, 1, LIMIT_PORT_MAX, "port", &n, &ignored) != ERR_OK)
+			return "its port must be a number from 1 to " CONFIG_STR(LIMIT_PORT_MAX);
+	}
+	if (*end != '\0' && strcmp(end, "/") != 0)
+		return "it may have no path (other than \"/\"), query or fragment";
+	return NULL;
+}
+
+enum err_code
+config_public_url_check(const char *url, struct err *e)
+{
+	const char *why = url_problem(url);
+
+	if (why != NULL)
+		return err_set(e, ERR_VALIDATION, "--public-url (RTSTAGE_PUBLIC_URL) must be "
+		    "http(s)://HOST[:PORT], not '%.600s': %s", url, why);
+	return ERR_OK;
+}
+
 enum err_code
 config_load(struct config *cfg, int argc, char **argv, struct err *e)
 {
@@ -209,5 +284,12 @@ config_load(struct config *cfg, int argc, char **argv, struct err *e)
 	    strspn(cfg->default_account, "0123456789") != 12)
 		return err_set(e, ERR_VALIDATION, "--default-account must be 12 digits, not '%s'",
 		    cfg->default_account);
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		return err_set(e, ERR_VALIDATION, "--tls-cert (RTSTAGE_TLS_CERT) and --tls-key "
+		    "(RTSTAGE_TLS_KEY) go together: %s is given without %s",
+		    cfg->tls_cert ? "--tls-cert" : "--tls-key",
+		    cfg->tls_cert ? "--tls-key" : "--tls-cert");
+	if (cfg->public_url != NULL && config_public_url_check(cfg->public_url, e) != ERR_OK)
+		return e->code;
 	return ERR_OK;
 }

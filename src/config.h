@@ -15,7 +15,9 @@ struct config {
 	const char *default_account;	/* account of access keys that are not 12 digits */
 	const char *credentials;	/* credentials file (strict mode); NULL: protected mode */
 	unsigned threads;		/* 0: one per CPU */
-	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account} */
+	const char *endpoint[ENDPOINT__COUNT];	/* templates with {hex} {id} {region} {account};
+						 * events and whip: NULL derives them
+						 * from public_url */
 	unsigned idle_seconds;		/* keep-alive connections idle longer are closed */
 	unsigned request_seconds;	/* a request body must arrive within this */
 	unsigned quota_stages;		/* per account and region */
@@ -24,8 +26,10 @@ struct config {
 	const char *log_format;		/* "text" or "json" */
 	const char *log_level;		/* "error", "warn", "info" or "debug" */
 	unsigned ephemeral;		/* 1: a fresh temporary data directory, removed at exit */
-	const char *public_url;		/* how clients reach this node; NULL until main.c
-					 * sets the default (http(s)://LISTEN, the bound port) */
+	const char *public_url;		/* how clients reach this node, checked by
+					 * config_public_url_check; NULL until main.c sets
+					 * the default (http(s)://LISTEN, the bound port),
+					 * before the first request */
 	const char *tls_cert;		/* PEM certificate chain: serve HTTPS and WSS */
 	const char *tls_key;		/* its PEM private key */
 	unsigned session_idle_seconds;	/* a stage session ends this long after its last
@@ -37,6 +41,13 @@ struct config {
  * environment. Returns ERR_OK, or ERR_VALIDATION with a message naming
  * the option. Strings point into argv/environ or static defaults. */
 enum err_code config_load(struct config *cfg, int argc, char **argv, struct err *e);
+
+/* Checks that url is a public URL: http:// or https://, a host (a name,
+ * an IPv4 address or a bracketed IPv6 address), an optional port from 1
+ * to 65535, no user, no path other than "/", no query or fragment, at
+ * most LIMIT_PUBLIC_URL_BYTES. Returns ERR_OK, or ERR_VALIDATION with a
+ * message naming --public-url and the reason. Pure. */
+enum err_code config_public_url_check(const char *url, struct err *e);
 
 /* Prints the options of `rtstage serve` to f. */
 void config_usage(void *f);

@@ -232,6 +232,20 @@
  * at its stop flag should the wake-up pipe fail to wake it. */
 #define LIMIT_NOTIFY_POLL_MS 250
 
+/* Largest --tls-cert or --tls-key file read. A certificate chain of four
+ * RSA-4096 certificates in PEM is under 10 KB; a bigger file is not a
+ * certificate chain and is refused before it is parsed. */
+#define LIMIT_TLS_PEM_BYTES (64 * 1024)
+
+/* Longest --public-url. The events and WHIP endpoints and the token claims
+ * are built from it in buffers of ENDPOINT_URL_BYTES; a host name is at
+ * most 253 characters, so 512 is ample for scheme, host and port. */
+#define LIMIT_PUBLIC_URL_BYTES 512
+
+/* One expanded endpoint URL (a template or the public URL with its path):
+ * room for the longest public URL and any template of the same order. */
+#define ENDPOINT_URL_BYTES 2048
+
 /* ---- Domain bounds and defaults (the real service's, or ours with a reason) ---- */
 
 /* Tags one resource may carry: the real service's limit. */

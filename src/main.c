@@ -26,6 +26,7 @@
 #include "core/bus.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "crypto/tls_files.h"
 #include "http/server.h"
 #include "ivs/ivs.h"
 #include "limits.h"
@@ -99,20 +100,31 @@ is_loopback(const struct sockaddr_storage *ss)
 	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
 }
 
-/* The URL clients use for the address the server is bound to. */
+/* The default public URL: the address the server is bound to, with the
+ * port bound; a wildcard address names the loopback address of its family
+ * (the only one the server surely answers on). */
 static void
-base_url(const struct sockaddr_storage *ss, unsigned short port, char *out, size_t cap)
+default_public_url(const struct sockaddr_storage *ss, unsigned short port, int tls, char *out,
+    size_t cap)
 {
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+	const char *scheme = tls ? "https" : "http";
 	char host[INET6_ADDRSTRLEN] = "?";
 
 	if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host,
-		    sizeof(host));
-		snprintf(out, cap, "http://[%s]:%u", host, port);
+		if (IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+			snprintf(host, sizeof(host), "::1");
+		else
+			inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+		snprintf(out, cap, "%s://[%s]:%u", scheme, host, port);
 		return;
 	}
-	inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
-	snprintf(out, cap, "http://%s:%u", host, port);
+	if (v4->sin_addr.s_addr == htonl(INADDR_ANY))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	else
+		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+	snprintf(out, cap, "%s://%s:%u", scheme, host, port);
 }
 
 static int
@@ -184,7 +196,8 @@ serve(int argc, char **argv)
 	struct notify *link = NULL;
 	struct bus_remote remote = { NULL, NULL };
 	struct err e = { ERR_OK, "" };
-	char dburl[4096], safe_url[4096], url[128], node[128], temp_dir[4096] = "";
+	struct tls_files tls = { NULL, NULL, 0 };
+	char dburl[4096], safe_url[4096], url[128], temp_dir[4096] = "";
 	sigset_t sigs;
 	long cpus;
 	int sig = 0, rc = 1;
@@ -198,6 +211,8 @@ serve(int argc, char **argv)
 	    resolve(cfg.listen, &ss, &sslen, &e) != ERR_OK)
 		goto out;
 	if (cfg.credentials != NULL && auth_load(cfg.credentials, &e) != ERR_OK)
+		goto out;
+	if (cfg.tls_cert != NULL && tls_files_load(cfg.tls_cert, cfg.tls_key, &tls, &e) != ERR_OK)
 		goto out;
 	if (cfg.credentials == NULL && !is_loopback(&ss)) {
 		err_set(&e, ERR_VALIDATION, "refusing to listen on %s: no credentials are "
@@ -243,39 +258,48 @@ serve(int argc, char **argv)
 	    store_init(cfg.db_url, &e) != ERR_OK || ivs_init(cfg.data_dir, &e) != ERR_OK)
 		goto out;
 	metrics_database_up(1);
-	/* This node's id: its public URL, or the URL of the listen address
-	 * (the port as given). The runtime starts before the HTTP server and
-	 * stops after its sockets are closed, before the HTTP server stops. */
-	base_url(&ss, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port), node, sizeof(node));
-	/* customer-signed participant tokens: their kid names an imported key */
-	ptoken_set_key_lookup(public_key_token_key);
-	/* several nodes on one database: the bus reaches the others through it */
-	if (store_driver()->shared) {
-		if ((link = notify_start(cfg.db_url, bus_deliver_remote, &e)) == NULL)
-			goto out;
-		remote.ctx = link;
-		remote.send = notify_send;
-	}
-	bus_configure(cfg.public_url ? cfg.public_url : node, link ? &remote : NULL);
-	if (runtime_start(&cfg, cfg.public_url ? cfg.public_url : node, &e) != ERR_OK)
-		goto out;
 	http.threads = cfg.threads;
 	http.idle_seconds = cfg.idle_seconds;
 	http.request_seconds = cfg.request_seconds;
 	http.loopback_hosts_only = cfg.credentials == NULL;
-	if ((srv = http_start((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL) {
+	http.tls_cert_pem = tls.cert;
+	http.tls_key_pem = tls.key;
+	/* Bound first: the default public URL names the port bound, and it is
+	 * set before the first request can read it. */
+	if ((srv = http_bind((struct sockaddr *)&ss, sslen, &http, routes_handle, &cfg, &e)) == NULL) {
 		if (strstr(e.msg, cfg.listen) == NULL) {	/* name the address */
 			struct err why = e;
 			err_set(&e, why.code, "--listen %s: %.1900s", cfg.listen, why.msg);
 		}
 		goto out;
 	}
-	base_url(&ss, http_port(srv), url, sizeof(url));
-	log_msg(LOG_INFO, "ready at %s (%s, %s, data in %s, %u threads)", url,
-	    cfg.credentials ? "strict mode" : "protected mode", safe_url, cfg.data_dir,
-	    cfg.threads);
+	if (cfg.public_url == NULL) {
+		default_public_url(&ss, http_port(srv), tls.cert != NULL, url, sizeof(url));
+		cfg.public_url = url;
+	}
+	/* customer-signed participant tokens: their kid names an imported key */
+	ptoken_set_key_lookup(public_key_token_key);
+	/* This node's id is its public URL. With several nodes on one database
+	 * the bus reaches the others through it. The runtime starts before the
+	 * HTTP server serves and stops, closing its sockets, before it stops. */
+	if (store_driver()->shared) {
+		if ((link = notify_start(cfg.db_url, bus_deliver_remote, &e)) == NULL)
+			goto out;
+		remote.ctx = link;
+		remote.send = notify_send;
+	}
+	bus_configure(cfg.public_url, link ? &remote : NULL);
+	if (runtime_start(&cfg, cfg.public_url, &e) != ERR_OK)
+		goto out;
+	if (http_serve(srv, &e) != ERR_OK)
+		goto out;
+	log_msg(LOG_INFO, "ready at %s (%s%s, %s, data in %s, %u threads)", cfg.public_url,
+	    cfg.credentials ? "strict mode" : "protected mode", tls.cert ? ", TLS" : "",
+	    safe_url, cfg.data_dir, cfg.threads);
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+		if (tls.cert != NULL)
+			log_msg(LOG_INFO, "SIGHUP: the TLS certificate and key stay those read at "
+			    "start (a restart reads %s again)", cfg.tls_cert);
 		if (cfg.credentials == NULL)
 			continue;
 		if (auth_load(cfg.credentials, &e) == ERR_OK)
@@ -293,6 +317,7 @@ out:
 	http_stop(srv);
 	bus_configure(NULL, NULL);	/* nothing publishes any more */
 	notify_stop(link);
+	tls_files_clear(&tls);
 	auth_fini();
 	ivs_fini();
 	cc_fini();

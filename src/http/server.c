@@ -39,7 +39,11 @@ struct address_count {
 };
 
 struct http_server {
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *daemon;	/* NULL until http_serve */
+	int fd;				/* the listening socket; libmicrohttpd's once served */
+	unsigned short port;
+	int ipv6;
+	struct http_options opts;
 	struct watch *watch;
 	int loopback_hosts_only;
 	pthread_mutex_t addresses_lock;
@@ -562,11 +566,12 @@ listen_on(const struct sockaddr *sa, socklen_t salen, struct err *e)
 }
 
 struct http_server *
-http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options *o,
+http_bind(const struct sockaddr *sa, socklen_t salen, const struct http_options *o,
     http_handler_fn handler, void *arg, struct err *e)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
-	int fd = -1;
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
 
 	if (s == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -574,17 +579,48 @@ http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options
 	}
 	s->handler = handler;
 	s->arg = arg;
+	s->opts = *o;
+	s->ipv6 = sa->sa_family == AF_INET6;
 	s->loopback_hosts_only = o->loopback_hosts_only;
 	pthread_mutex_init(&s->addresses_lock, NULL);
 	atomic_init(&s->in_flight, 0);
-	if ((fd = listen_on(sa, salen, e)) < 0 ||
+	if ((s->fd = listen_on(sa, salen, e)) < 0 ||
 	    (s->watch = watch_new(o->request_seconds, e)) == NULL)
 		goto fail;
+	if (getsockname(s->fd, (struct sockaddr *)&bound, &blen) == 0)
+		s->port = ntohs(bound.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&bound)->sin6_port :
+		    ((struct sockaddr_in *)&bound)->sin_port);
+	return s;
+fail:
+	if (s->fd >= 0)
+		close(s->fd);
+	watch_free(s->watch);
+	pthread_mutex_destroy(&s->addresses_lock);
+	free(s);
+	return NULL;
+}
+
+enum err_code
+http_serve(struct http_server *s, struct err *e)
+{
+	const struct http_options *o = &s->opts;
+	int tls = o->tls_cert_pem != NULL && o->tls_key_pem != NULL;
+	struct MHD_OptionItem tls_options[] = {	/* plain HTTP: none */
+		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)o->tls_cert_pem },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return err_set(e, ERR_INTERNAL, "this libmicrohttpd was built without TLS: "
+		    "--tls-cert and --tls-key cannot be served");
 	s->daemon = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | (sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE | (s->ipv6 ? MHD_USE_IPv6 : 0) |
+	    (tls ? MHD_USE_TLS : 0),
 	    0, on_accept, s, on_request, s,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_LISTEN_SOCKET, s->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, o->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_CONNECTIONS,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
@@ -593,44 +629,54 @@ http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
-	if (s->daemon == NULL) {
-		err_set(e, ERR_INTERNAL, "cannot start the HTTP server on the listening socket");
-		goto fail;
+	if (s->daemon == NULL)
+		return err_set(e, ERR_INTERNAL, tls ? "cannot start the HTTPS server with the "
+		    "certificate and key given (see the libmicrohttpd message above)" :
+		    "cannot start the HTTP server on the listening socket");
+	return ERR_OK;
+}
+
+struct http_server *
+http_start(const struct sockaddr *sa, socklen_t salen, const struct http_options *o,
+    http_handler_fn handler, void *arg, struct err *e)
+{
+	struct http_server *s = http_bind(sa, salen, o, handler, arg, e);
+
+	if (s != NULL && http_serve(s, e) != ERR_OK) {
+		http_stop(s);
+		s = NULL;
 	}
 	return s;
-fail:
-	if (fd >= 0)
-		close(fd);
-	watch_free(s->watch);
-	pthread_mutex_destroy(&s->addresses_lock);
-	free(s);
-	return NULL;
 }
 
 unsigned short
 http_port(const struct http_server *s)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-
-	return i ? i->port : 0;
+	return s->port;
 }
 
 void
 http_stop(struct http_server *s)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	MHD_socket fd;
 	int waited;
 
 	if (s == NULL)
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);	/* stop accepting */
-	for (waited = 0; atomic_load(&s->in_flight) > 0 &&
-	    waited < LIMIT_SHUTDOWN_SECONDS * 100; waited++)
-		nanosleep(&tick, NULL);
-	MHD_stop_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (s->daemon == NULL) {	/* bound, never served */
+		close(s->fd);
+	} else {
+		fd = MHD_quiesce_daemon(s->daemon);	/* stop accepting */
+		for (waited = 0; atomic_load(&s->in_flight) > 0 &&
+		    waited < LIMIT_SHUTDOWN_SECONDS * 100; waited++)
+			nanosleep(&tick, NULL);
+		MHD_stop_daemon(s->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
 	watch_free(s->watch);	/* every connection has been removed */
 	pthread_mutex_destroy(&s->addresses_lock);
 	free(s);

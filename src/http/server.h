@@ -102,11 +102,28 @@ struct http_options {
 					 * of its first byte (LIMIT_REQUEST_SECONDS) */
 	int loopback_hosts_only;	/* protected mode: refuse other Host and
 					 * Origin values (DNS rebinding) */
+	const char *tls_cert_pem;	/* PEM certificate chain and its key: serve
+					 * HTTPS; both NULL: plain HTTP. Borrowed:
+					 * valid until http_stop */
+	const char *tls_key_pem;
 };
 
-/* Listens on sa as o says and serves until http_stop. Returns the server
- * (caller owns it), or NULL with e set (an address in use is named, with
- * how to choose another). */
+/* Listens on sa without serving yet, so that the caller can learn the
+ * port (http_port) and finish its configuration before the first request.
+ * o is copied. Returns the server (caller owns it; http_serve starts it,
+ * http_stop frees it either way), or NULL with e set (an address in use
+ * is named, with how to choose another). */
+struct http_server *http_bind(const struct sockaddr *sa, socklen_t salen,
+    const struct http_options *o, http_handler_fn handler, void *arg, struct err *e);
+
+/* Serves s's socket until http_stop: requests reach the handler from now
+ * on. Returns ERR_OK, or ERR_INTERNAL with e set (a libmicrohttpd built
+ * without TLS when the options ask for it, or certificate and key it
+ * refuses); s must then still be freed with http_stop. */
+enum err_code http_serve(struct http_server *s, struct err *e);
+
+/* http_bind then http_serve. Returns the serving server (caller owns it),
+ * or NULL with e set. */
 struct http_server *http_start(const struct sockaddr *sa, socklen_t salen,
     const struct http_options *o, http_handler_fn handler, void *arg, struct err *e);
 
@@ -114,7 +131,8 @@ struct http_server *http_start(const struct sockaddr *sa, socklen_t salen,
 unsigned short http_port(const struct http_server *s);
 
 /* Stops accepting, lets requests in flight finish (at most
- * LIMIT_SHUTDOWN_SECONDS), closes every connection and frees s. */
+ * LIMIT_SHUTDOWN_SECONDS), closes every connection and frees s, serving
+ * or only bound. Accepts NULL. */
 void http_stop(struct http_server *s);
 
 #endif

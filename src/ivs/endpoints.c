@@ -1,8 +1,10 @@
-/* Endpoint templates. */
+/* Endpoint templates, and the events and WHIP endpoints of this node. */
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/ids.h"
 #include "ivs/endpoints.h"
+#include "limits.h"
 #include "util/jsonw.h"
 
 void
@@ -46,6 +48,30 @@ endpoint_expand(const char *t, const struct endpoint_vars *v, char *out, size_t 
 	return 0;
 }
 
+int
+endpoint_url(const struct config *cfg, enum endpoint_kind k, const struct endpoint_vars *v,
+    char *out, size_t cap)
+{
+	/* [kind] = { plain scheme, secure scheme, path } of this node's own */
+	static const struct {
+		const char *plain, *secure, *path;
+	} own[ENDPOINT__COUNT] = {
+		[ENDPOINT_EVENTS] = { "ws", "wss", "/events" },
+		[ENDPOINT_WHIP] = { "http", "https", "/whip" },
+	};
+	const char *url = cfg->public_url, *auth;
+	int secure, n;
+
+	if (cfg->endpoint[k] != NULL || own[k].path == NULL || url == NULL)
+		return endpoint_expand(cfg->endpoint[k] ? cfg->endpoint[k] : "", v, out, cap);
+	secure = strncmp(url, "https://", 8) == 0;
+	auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	n = snprintf(out, cap, "%s://%.*s%s", secure ? own[k].secure : own[k].plain,
+	    (int)strcspn(auth, "/"), auth, own[k].path);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 void
 endpoints_write(struct buf *b, const struct config *cfg, const struct stage_rec *st)
 {
@@ -54,13 +80,13 @@ endpoints_write(struct buf *b, const struct config *cfg, const struct stage_rec 
 		[ENDPOINT_RTMP] = "rtmp", [ENDPOINT_RTMPS] = "rtmps",
 	};
 	struct endpoint_vars v;
-	char url[2048];
+	char url[ENDPOINT_URL_BYTES];
 	int i, n = 0;
 
 	endpoint_vars(st, &v);
 	buf_puts(b, "{");
 	for (i = 0; i < ENDPOINT__COUNT; i++) {
-		if (endpoint_expand(cfg->endpoint[i], &v, url, sizeof(url)) != 0)
+		if (endpoint_url(cfg, (enum endpoint_kind)i, &v, url, sizeof(url)) != 0)
 			continue;
 		buf_printf(b, "%s\"%s\":", n++ ? "," : "", names[i]);
 		jsonw_string(b, url, strlen(url));

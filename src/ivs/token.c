@@ -57,7 +57,7 @@ token_make(struct call *c, const struct stage_rec *st, const json_t *conf, struc
 	const json_t *user = json_object_get(conf, "userId");
 	const json_t *attrs = json_object_get(conf, "attributes");
 	const json_t *caps = json_object_get(conf, "capabilities");
-	char events[2048], whip[2048], expiry[TIME_ISO8601_LEN];
+	char events[ENDPOINT_URL_BYTES], whip[ENDPOINT_URL_BYTES], expiry[TIME_ISO8601_LEN];
 	json_t *claims = NULL, *capobj = NULL, *capv = NULL;
 	struct endpoint_vars vars;
 	struct token_rec *r = &t->rec;
@@ -75,8 +75,8 @@ token_make(struct call *c, const struct stage_rec *st, const json_t *conf, struc
 	snprintf(r->capabilities, sizeof(r->capabilities), "%s%s%s", publish ? "PUBLISH" : "",
 	    publish && subscribe ? "," : "", subscribe ? "SUBSCRIBE" : "");
 	endpoint_vars(st, &vars);
-	if (endpoint_expand(c->cfg->endpoint[ENDPOINT_EVENTS], &vars, events, sizeof(events)) != 0 ||
-	    endpoint_expand(c->cfg->endpoint[ENDPOINT_WHIP], &vars, whip, sizeof(whip)) != 0)
+	if (endpoint_url(c->cfg, ENDPOINT_EVENTS, &vars, events, sizeof(events)) != 0 ||
+	    endpoint_url(c->cfg, ENDPOINT_WHIP, &vars, whip, sizeof(whip)) != 0)
 		return err_set(&c->err, ERR_INTERNAL, "endpoint template too long");
 
 	capobj = json_object();

@@ -60,10 +60,12 @@ def test_cli_create_stage_reference_example(server):
     assert stage["autoParticipantRecordingConfiguration"] == DEFAULT_REC
     ep = stage["endpoints"]
     assert set(ep) == {"events", "whip", "rtmp", "rtmps"}
-    assert ep["events"] == "wss://global.events.live-video.net"
-    hexpart = ep["whip"].split("//")[1].split(".")[0]
+    # events and whip are this node's own, from its public URL (by default
+    # the listen address with the port bound); rtmp(s) keep the real shapes
+    assert ep["events"] == "ws://127.0.0.1:%d/events" % server.port
+    assert ep["whip"] == "http://127.0.0.1:%d/whip" % server.port
+    hexpart = ep["rtmp"].split("//")[1].split(".")[0]
     assert len(hexpart) == 12 and all(c in "0123456789abcdef" for c in hexpart)
-    assert ep["whip"] == "https://%s.global-bm.whip.live-video.net" % hexpart
     assert ep["rtmp"] == "rtmp://%s.global-contribute.live-video.net/app/" % hexpart
     assert ep["rtmps"] == "rtmps://%s.global-contribute.live-video.net:443/app/" % hexpart
     assert "activeSessionId" not in stage
