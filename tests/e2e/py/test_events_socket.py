@@ -340,7 +340,8 @@ def test_session_lives_while_someone_is_joined_and_ends_after_the_idle_timeout(i
         e = await Events.join(t["token"])
         sid = session_of(ivs, stage)
         assert sid.startswith("st-")
-        listed = [s for s in ivs.list_stages(maxResults=100)["stages"] if s["arn"] == stage["arn"]]
+        listed = [s for page in ivs.get_paginator("list_stages").paginate()
+                  for s in page["stages"] if s["arn"] == stage["arn"]]
         assert listed[0].get("activeSessionId") == sid
         got = ivs.get_stage_session(stageArn=stage["arn"], sessionId=sid)["stageSession"]
         assert got["sessionId"] == sid and "startTime" in got and not got.get("endTime")
@@ -594,16 +595,17 @@ def test_a_client_that_never_reads_is_closed(srv, ivs, stage):
         ping = masked(b'{"type":"PING"}')
         # it keeps asking, never reads: the server must drop it, not buffer forever
         end = time.monotonic() + 20
-        dropped = False
+        dropped = muted = False
         while time.monotonic() < end and not dropped:
             try:
-                s.send(ping * 64)
+                for _ in range(64):
+                    s.send(ping * 256)
             except BlockingIOError:
                 pass
             except OSError:
                 dropped = True
-            await b.send({"type": "SET_STATE", "version": "0", "audioMuted": bool(int(time.monotonic() * 10) % 2),
-                          "videoStopped": False})
+            muted = not muted
+            await b.send({"type": "SET_STATE", "version": "0", "audioMuted": muted, "videoStopped": False})
             try:
                 await b.state(lambda p: pid not in ids(p), timeout=0.05)
                 dropped = True
