@@ -14,7 +14,7 @@ import pytest
 import websockets
 from botocore.exceptions import ClientError
 
-from conftest import Server, cli, client, error_of
+from conftest import BIN, Server, cli, client, error_of
 from events_client import (RECV_S, Events, b64url, claims_of, path_url, query_url,
                            request_id, run, sign_as_server)
 
@@ -708,9 +708,18 @@ def test_many_sockets_from_one_address_meet_a_bound(srv, ivs):
 
 
 def per_address_bound():
-    """The per-address connection bound the server's src/limits.h names."""
+    """The smallest per-address bound of the server under test: its source's
+    src/limits.h (beside the binary's build/ directory, else this tree's)
+    names LIMIT_EVENTS_SOCKETS_PER_ADDRESS and LIMIT_CONNECTIONS_PER_ADDRESS."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for line in open(os.path.join(here, "..", "..", "..", "src", "limits.h")):
-        if line.startswith("#define LIMIT_CONNECTIONS_PER_ADDRESS "):
-            return int(line.split()[2])
-    raise AssertionError("no LIMIT_CONNECTIONS_PER_ADDRESS")
+    tried = [os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(BIN)), *[".."] * k, "src", "limits.h"))
+             for k in (1, 2)] + [os.path.join(here, "..", "..", "..", "src", "limits.h")]
+    for path in tried:
+        if not os.path.exists(path):
+            continue
+        found = [int(line.split()[2]) for line in open(path)
+                 if line.split()[:2] in (["#define", "LIMIT_EVENTS_SOCKETS_PER_ADDRESS"],
+                                         ["#define", "LIMIT_CONNECTIONS_PER_ADDRESS"])]
+        if found:
+            return min(found)
+    raise AssertionError("no per-address bound in %s" % tried)
