@@ -93,6 +93,7 @@ class Events:
         self.ws = ws
         self.seen = []
         self.last_seq = 0
+        self.latest = None      # the payload of the newest STAGE_STATE: the stage as told
 
     @classmethod
     async def open(cls, url, token=None, user_agent=CHROME_UA, **kw):
@@ -124,6 +125,7 @@ class Events:
             seq = msg["payload"]["sequenceNumber"]
             assert seq > self.last_seq, "sequence numbers must increase: %d after %d" % (seq, self.last_seq)
             self.last_seq = seq
+            self.latest = msg["payload"]
         return msg
 
     async def expect(self, mtype, pred=lambda m: True, timeout=RECV_S):
@@ -138,7 +140,10 @@ class Events:
                 return m
 
     async def state(self, pred=lambda p: True, timeout=RECV_S):
-        """The payload of the first STAGE_STATE satisfying pred(payload)."""
+        """The payload of the newest STAGE_STATE if it satisfies pred(payload)
+        (a snapshot is the whole stage), else of the first later one that does."""
+        if self.latest is not None and pred(self.latest):
+            return self.latest
         return (await self.expect("STAGE_STATE", lambda m: pred(m["payload"]), timeout))["payload"]
 
     async def roster(self, ids, timeout=RECV_S):

@@ -73,6 +73,18 @@ def session_of(ivs, stage, timeout=RECV_S):
     raise AssertionError("no activeSessionId on %s" % stage["arn"])
 
 
+def summary(ivs, stage):
+    """The ListStages entry of stage, walking every page."""
+    nxt = None
+    while True:
+        page = ivs.list_stages(maxResults=100, **({"nextToken": nxt} if nxt else {}))
+        for s in page["stages"]:
+            if s["arn"] == stage["arn"]:
+                return s
+        nxt = page.get("nextToken")
+        assert nxt, "stage %s not listed" % stage["arn"]
+
+
 def wait_for(fn, timeout, what):
     end = time.monotonic() + timeout
     while True:
@@ -340,9 +352,7 @@ def test_session_lives_while_someone_is_joined_and_ends_after_the_idle_timeout(i
         e = await Events.join(t["token"])
         sid = session_of(ivs, stage)
         assert sid.startswith("st-")
-        listed = [s for page in ivs.get_paginator("list_stages").paginate()
-                  for s in page["stages"] if s["arn"] == stage["arn"]]
-        assert listed[0].get("activeSessionId") == sid
+        assert summary(ivs, stage).get("activeSessionId") == sid
         got = ivs.get_stage_session(stageArn=stage["arn"], sessionId=sid)["stageSession"]
         assert got["sessionId"] == sid and "startTime" in got and not got.get("endTime")
         await e.close()
@@ -401,8 +411,10 @@ def test_participants_filters_paging_and_events(srv, ivs, stage):
         assert listed(filterByState="DISCONNECTED") == {b_id}
         assert listed(filterByPublished=True) == set()
         assert listed(filterByPublished=False) == {a_id, b_id, c_id}
-        assert listed(filterByRecordingState="DISABLED") == {a_id, b_id, c_id}
         assert listed(filterByRecordingState="ACTIVE") == set()
+        assert listed(filterByRecordingState="STOPPED") == set()
+        every = ivs.list_participants(stageArn=arn, sessionId=sid)["participants"]
+        assert {p["recordingState"] for p in every} == {"DISABLED"}, every
         with pytest.raises(ClientError) as ei:
             ivs.list_participants(stageArn=arn, sessionId=sid, filterByUserId="alice",
                                   filterByState="CONNECTED")
