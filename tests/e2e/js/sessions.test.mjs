@@ -88,7 +88,7 @@ test('a joined stage has a session; its participants and events are the ones tha
   await a.waitFor((m) => m.type === 'STAGE_STATE' && m.payload.participants.length === 2, 'two in the roster');
   const sessionId = await until(async () =>
     (await ivs.send(new GetStageCommand({ arn: stage.arn }))).stage.activeSessionId, RECV_MS, 'activeSessionId');
-  assert.match(sessionId, /^st-[A-Za-z0-9]{12}$/);
+  assert.match(sessionId, /^st-[A-Za-z0-9]{13}$/);
 
   const { stageSession } = await ivs.send(new GetStageSessionCommand({ stageArn: stage.arn, sessionId }));
   assert.equal(stageSession.sessionId, sessionId);
