@@ -212,6 +212,9 @@ def test_exchange_token(srv, ivs, stage):
                                              participantId=t["participantId"])["events"]
         assert [x["name"] for x in events] == ["JOINED", "TOKEN_EXCHANGED"], events
         await e.close()
+        wait_for(lambda: [x["name"] for x in ivs.list_participant_events(
+            stageArn=stage["arn"], sessionId=sid, participantId=t["participantId"])["events"]]
+            == ["JOINED", "TOKEN_EXCHANGED", "LEFT"], RECV_S, "JOINED, TOKEN_EXCHANGED, LEFT")
     run(body())
 
 
@@ -301,6 +304,32 @@ def test_second_socket_with_the_same_token_disconnects_the_first(ivs, stage):
             assert [x["id"] for x in snap["participants"]].count(pid) <= 1, snap
         await second.close()
         await watcher.roster({tw["participantId"]})
+        await watcher.close()
+    run(body())
+
+
+def test_reconnecting_after_a_lost_connection_is_no_reuse(ivs, stage):
+    """The SDK reconnects with the same token after an unexpected close: it
+    joins again, as the same participant of the same session."""
+    t, tw = token(ivs, stage, userId="flaky"), token(ivs, stage)
+    pid = t["participantId"]
+
+    async def body():
+        watcher = await Events.join(tw["token"])
+        first = await Events.join(t["token"])
+        await watcher.roster({pid, tw["participantId"]})
+        sid = session_of(ivs, stage)
+        first.ws.transport.abort()          # no close frame: the network went away
+        again = await Events.join(t["token"])
+        assert not [m for m in again.seen if m.get("type") in ("aws:ivs:JOIN_ERROR", "aws:ivs:DISCONNECT")]
+        assert pid in ids(again.latest)
+        await again.ping()
+        await watcher.roster({pid, tw["participantId"]})
+        assert session_of(ivs, stage) == sid
+        mine = [p for p in ivs.list_participants(stageArn=stage["arn"], sessionId=sid)["participants"]
+                if p["userId"] == "flaky"]
+        assert [p["participantId"] for p in mine] == [pid], mine
+        await again.close()
         await watcher.close()
     run(body())
 
