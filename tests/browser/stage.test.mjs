@@ -63,9 +63,12 @@ describe('browser tier: two SDK participants on one rtstage stage', () => {
       assert.equal(p.state, 'CONNECTED', JSON.stringify(p));
       assert.equal(p.published, false);
     }
-    const { participant } = await h.ivs.send(new GetParticipantCommand({
-      stageArn: stage.arn, sessionId, participantId: ta.participantId }));
-    assert.match(participant.browserName ?? '', /chrom/i, JSON.stringify(participant));
+    for (const t of [ta, tb]) {
+      const { participant } = await h.ivs.send(new GetParticipantCommand({
+        stageArn: stage.arn, sessionId, participantId: t.participantId }));
+      assert.match(participant.browserName ?? '', /chrom/i, JSON.stringify(participant));
+      assert.match(participant.osName ?? '', /linux/i, JSON.stringify(participant));
+    }
   });
 
   test('leave() takes the participant out of the other\'s roster', async () => {
