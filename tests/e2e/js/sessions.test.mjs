@@ -41,7 +41,7 @@ async function until(fn, ms, what) {
 }
 
 // Joins with token at its events_url; resolves once the first STAGE_STATE
-// came. Returns {ws, messages, waitFor(pred), closed}.
+// came. Returns {ws, messages, waitFor, state, next, closed}.
 function join(token) {
   const c = claims(token);
   const url = `${c.events_url}?error_over_ws=1&topic=${c.topic}/publishers&traceid=js`;
@@ -54,9 +54,21 @@ function join(token) {
     messages.push(m);
     for (const w of [...waiters]) if (w.pred(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
   });
+  // The first message satisfying pred, among those received or to come.
   s.waitFor = (pred, what) => {
     const old = messages.find(pred);
     if (old) return Promise.resolve(old);
+    return s.next(pred, what);
+  };
+  // The newest STAGE_STATE if its payload satisfies pred (a snapshot is the
+  // whole stage), else the first later one that does.
+  s.state = (pred, what) => {
+    const latest = messages.findLast((m) => m.type === 'STAGE_STATE');
+    if (latest && pred(latest.payload)) return Promise.resolve(latest);
+    return s.next((m) => m.type === 'STAGE_STATE' && pred(m.payload), what);
+  };
+  // The first message to come satisfying pred.
+  s.next = (pred, what) => {
     return new Promise((resolve, reject) => {
       const w = { pred, resolve };
       waiters.push(w);
@@ -85,7 +97,7 @@ test('a joined stage has a session; its participants and events are the ones tha
 
   const a = await join(ta.token);
   const b = await join(tb.token);
-  await a.waitFor((m) => m.type === 'STAGE_STATE' && m.payload.participants.length === 2, 'two in the roster');
+  await a.state((p) => p.participants.length === 2, 'two in the roster');
   const sessionId = await until(async () =>
     (await ivs.send(new GetStageCommand({ arn: stage.arn }))).stage.activeSessionId, RECV_MS, 'activeSessionId');
   assert.match(sessionId, /^st-[A-Za-z0-9]{13}$/);
@@ -96,9 +108,13 @@ test('a joined stage has a session; its participants and events are the ones tha
 
   b.ws.close();
   await b.closed;
-  await a.waitFor((m) => m.type === 'STAGE_STATE' && m.payload.participants.length === 1, 'ben gone');
+  await a.state((p) => p.participants.length === 1 && p.participants[0].id === ta.participantId, 'ben gone');
 
-  const { participants } = await ivs.send(new ListParticipantsCommand({ stageArn: stage.arn, sessionId }));
+  // the history records the leave (the snapshot may go out first)
+  const { participants } = await until(async () => {
+    const r = await ivs.send(new ListParticipantsCommand({ stageArn: stage.arn, sessionId }));
+    return r.participants.some((p) => p.participantId === tb.participantId && p.state === 'DISCONNECTED') && r;
+  }, RECV_MS, 'ben DISCONNECTED');
   assert.deepEqual(participants.map((p) => p.participantId).sort(), [ta.participantId, tb.participantId].sort());
   const byId = Object.fromEntries(participants.map((p) => [p.participantId, p]));
   assert.equal(byId[ta.participantId].state, 'CONNECTED');
