@@ -84,6 +84,17 @@ static const struct option options[] = {
 	    "seconds a stage session lasts after its last participant left", 1, 86400),
 	NUM("--history-days", "RTSTAGE_HISTORY_DAYS", "14", history_days,
 	    "days the sessions, participants and events of ended sessions are kept", 1, 3650),
+	TEXT("--media-address", "RTSTAGE_MEDIA_ADDRESSES", NULL, media_addresses,
+	    "IP[,IP...] of the SFU's host candidates (default: the listen address when it is a "
+	    "specific IP)"),
+	NUM("--media-port", "RTSTAGE_MEDIA_PORT", "4591", media_port,
+	    "the SFU's one UDP port for every peer (ICE-TCP on the same number; 0: any free)",
+	    0, 65535),
+	TEXT("--media-announce-ip", "RTSTAGE_MEDIA_ANNOUNCE_IP", NULL, media_announce_ip,
+	    "the address the SFU's candidates announce, for a host behind 1:1 NAT"),
+	TEXT("--sdp-exchange", "RTSTAGE_SDP_EXCHANGE", "socket", sdp_exchange,
+	    "socket: offers may also come over the events socket (serverFeatures xdp); "
+	    "http: WHIP requests only"),
 	TEXT("--log-format", "RTSTAGE_LOG_FORMAT", "text", log_format,
 	    "log lines on stderr: text or json (one line per request at level info)"),
 	TEXT("--log-level", "RTSTAGE_LOG_LEVEL", "info", log_level,

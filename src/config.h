@@ -35,6 +35,11 @@ struct config {
 	unsigned session_idle_seconds;	/* a stage session ends this long after its last
 					 * participant left */
 	unsigned history_days;		/* ended sessions' history is kept this long */
+	const char *media_addresses;	/* IP[,IP...] the SFU's host candidates name; NULL:
+					 * the listen address when it is a specific IP */
+	unsigned media_port;		/* the SFU's one UDP port (and ICE-TCP port) */
+	const char *media_announce_ip;	/* the address candidates announce (1:1 NAT) */
+	const char *sdp_exchange;	/* "socket" (SDP over the events socket too) or "http" */
 };
 
 /* Fills cfg from argv (after the "serve" word) and the RTSTAGE_*
