@@ -10,50 +10,41 @@
 
 MODEL   := spec/aws-models/ivs-realtime/2020-07-14/service-2.json
 CC_MODEL := spec/aws-models/cloudcontrol/2021-09-30/service-2.json
-	SCHEMA := spec/schemas/AWS_IVS_Stage.schema.json \
-	PKGS libmicrohttpd jansson \
-	sqlite3 libpq libcrypto \
-	libssl libpcre2-8 libsrtp2 \
-	# Each resource \
-	schema Cloud Control \
-	serves, and the \
-	C symbol it \
-	is embedded as. \
-	SCHEMA_PAIRS stage_schema_json spec/schemas/AWS_IVS_PublicKey.schema.json \
-	public_key_schema_json spec/schemas/AWS_IVS_StorageConfiguration.schema.json storage_schema_json \
-	$(filter %.json,$(SCHEMA_PAIRS))
+# Each resource schema Cloud Control serves, and the C symbol it is embedded as.
+SCHEMA_PAIRS := spec/schemas/AWS_IVS_Stage.schema.json stage_schema_json \
+	spec/schemas/AWS_IVS_PublicKey.schema.json public_key_schema_json \
+	spec/schemas/AWS_IVS_StorageConfiguration.schema.json storage_schema_json
+SCHEMA  := $(filter %.json,$(SCHEMA_PAIRS))
+PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2
 
 SRC := \
-	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
-	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c \
-	src/core/log.c src/core/metrics.c src/core/bus_wire.c \
+	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c \
+	src/util/jsonw.c src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c \
+	src/util/num.c src/core/log.c src/core/metrics.c src/core/bus_wire.c \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
-	src/http/server.c src/http/host.c src/http/watch.c \
-	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c \
-	src/aws/error.c src/aws/route.c src/aws/auth.c src/aws/pipeline.c \
-	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
-	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c \
-	src/store/token_store.c src/store/key_table.c src/store/request_store.c \
-	src/store/admin_store.c src/store/session_store.c src/store/notify.c \
-	src/store/public_key_store.c
-	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
-	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
-	src/ivs/token.c src/ivs/ops.c \
-	src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
-	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
-	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
-	src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c src/cloudcontrol/tagged.c \
-	src/config.c src/commands.c src/routes.c \
-	src/net/ws.c src/net/loop.c \
-	src/media/cert.c src/media/dtls.c src/media/srtp.c \
-	src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
-	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c \
-	src/runtime/join.c MAIN := \
-	src/main.c FUZZ tests/fuzz/fuzz_validate.c \
-	tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c tests/fuzz/fuzz_jwt.c \
-	tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c tests/fuzz/fuzz_ws.c \
-	tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c src/media/stun.c \
-	src/media/sdp.c tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c
+	src/http/server.c src/http/host.c src/http/watch.c src/aws/shapes.c \
+	src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c src/aws/error.c \
+	src/aws/route.c src/aws/auth.c src/aws/pipeline.c src/store/store.c \
+	src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
+	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c src/store/token_store.c \
+	src/store/key_table.c src/store/request_store.c src/store/admin_store.c src/store/session_store.c \
+	src/store/notify.c src/store/public_key_store.c src/ivs/arn.c src/ivs/recording.c \
+	src/ivs/endpoints.c src/ivs/page_token.c src/ivs/paging.c src/ivs/quota.c \
+	src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c src/ivs/token.c \
+	src/ivs/ops.c src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
+	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c src/cloudcontrol/ops.c \
+	src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c \
+	src/cloudcontrol/tagged.c src/config.c src/commands.c src/routes.c \
+	src/net/ws.c src/net/loop.c src/media/cert.c src/media/dtls.c \
+	src/media/srtp.c src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
+	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
+	src/media/stun.c src/media/sdp.c
+MAIN := src/main.c
+FUZZ := \
+	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
+	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
+	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c \
+	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
