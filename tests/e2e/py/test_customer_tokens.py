@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from conftest import BIN, Server, client
+from conftest import BIN, SANITIZER_WORDS, Server, client
 
 WAIT = 5
 DAY = 86400
@@ -104,6 +104,7 @@ def join_error(server, stage, token):
 def inspect(server, token):
     p = subprocess.run([BIN, "token", "inspect", token] + server.store_args(),
                        capture_output=True, text=True, timeout=30)
+    assert not any(w in p.stderr for w in SANITIZER_WORDS), p.stderr
     return p.returncode, p.stdout + p.stderr
 
 
