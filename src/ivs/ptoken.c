@@ -14,6 +14,11 @@
 #include "ivs/ptoken.h"
 #include "limits.h"
 
+/* The resource type of the ARN a customer-signed token's kid names (as
+ * ivs/public_key.h's PUBLIC_KEY_TYPE, which this pure module does not
+ * include). */
+#define PTOKEN_KEY_TYPE "public-key"
+
 static _Atomic(ptoken_key_lookup_fn) key_lookup;
 
 void
@@ -331,18 +336,17 @@ out:
 	return ok;
 }
 
-/* Is kid the ARN of a public key of the account and region of the stage
- * the resource claim names? A customer's key admits to its own stages
- * only, whoever else imported the same material. */
+/* Is the public key ARN k of the account and region of the stage the
+ * resource claim names? A customer's key admits to its own stages only,
+ * whoever else imported the same material. */
 static int
-key_owned(const char *kid, const json_t *claims)
+key_owned(const struct arn *k, const json_t *claims)
 {
 	const char *resource = json_string_value(json_object_get(claims, "resource"));
-	struct arn k, r;
+	struct arn r;
 
-	return resource != NULL && arn_parse(kid, &k) == 0 && arn_parse(resource, &r) == 0 &&
-	    strcmp(k.type, "public-key") == 0 && strcmp(k.account, r.account) == 0 &&
-	    strcmp(k.region, r.region) == 0;
+	return resource != NULL && arn_parse(resource, &r) == 0 &&
+	    strcmp(k->account, r.account) == 0 && strcmp(k->region, r.region) == 0;
 }
 
 /* A kid the server does not have: a customer's imported key, which the
@@ -353,13 +357,16 @@ foreign_key(const json_t *header, const json_t *claims, const char *token, struc
 	ptoken_key_lookup_fn fn = atomic_load(&key_lookup);
 	const char *kid = json_string_value(json_object_get(header, "kid"));
 	EVP_PKEY *pkey;
+	struct arn k;
 	int ok;
 
 	if (kid == NULL)
 		return refuse(out, PTOKEN_INVALID, "the header has no kid");
-	if (strlen(kid) >= sizeof(out->key_arn))
-		return refuse(out, PTOKEN_INVALID_SIGNATURE, "no known key has the header's kid");
-	if (!key_owned(kid, claims))
+	if (strlen(kid) >= sizeof(out->key_arn) || arn_parse(kid, &k) != 0 ||
+	    strcmp(k.type, PTOKEN_KEY_TYPE) != 0)
+		return refuse(out, PTOKEN_INVALID_SIGNATURE,
+		    "the header's kid is neither a key of the server nor a public key ARN");
+	if (!key_owned(&k, claims))
 		return refuse(out, PTOKEN_INVALID_SIGNATURE, "the kid is not a public key of the "
 		    "account and region of the stage the token names");
 	if (fn == NULL || (pkey = fn(kid)) == NULL)
