@@ -4,10 +4,12 @@
  *       makes a new token signing key; a running server picks it up, and
  *       older keys stay published until their tokens have expired.
  *   rtstage token inspect TOKEN [--data-dir DIR] [--db URL]
- *       decodes TOKEN, verifies it against the server's keys, looks up its
- *       stage and its record, prints the claims and whether it is valid, or
- *       why not (signature, expiry, deleted stage, revoked, no record).
- *       Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
+ *       decodes TOKEN, verifies it against the server's keys or, when
+ *       customer-signed, the imported public key its kid names (as the
+ *       events socket does), judges its claims, looks up its stage and its
+ *       record, prints the claims and whether it is valid, or why not
+ *       (signature, key, expiry, a claim rule, deleted stage, revoked, no
+ *       record). Exit status: 0 valid, 1 not valid, 2 usage or set-up error.
  *
  * The keys are files under DIR with SQLite, rows of the database with
  * PostgreSQL; --db (or RTSTAGE_DB) names the database as for serve.
@@ -22,6 +24,9 @@
 #include "crypto/jwt.h"
 #include "crypto/keys.h"
 #include "ivs/arn.h"
+#include "ivs/ptoken.h"
+#include "ivs/public_key.h"
+#include "ivs/session.h"
 #include "limits.h"
 #include "store/key_table.h"
 #include "store/stage_store.h"
@@ -36,9 +41,10 @@
 	"  default ./data) and --db (RTSTAGE_DB) name the server's data as for serve.\n"
 #define TOKEN_USAGE \
 	"usage: rtstage token inspect TOKEN [--data-dir DIR] [--db URL]\n" \
-	"  Decodes TOKEN, verifies it against the server's keys, prints its claims and\n" \
-	"  whether it is valid, expired or revoked. Exit status: 0 valid, 1 not valid,\n" \
-	"  2 usage or set-up error.\n"
+	"  Decodes TOKEN, verifies it against the server's keys (or the imported public\n" \
+	"  key a customer-signed token names), prints its claims and whether it is\n" \
+	"  valid, expired or revoked. Exit status: 0 valid, 1 not valid, 2 usage or\n" \
+	"  set-up error.\n"
 
 struct where {
 	const char *dir;
@@ -131,9 +137,13 @@ cmd_keys_rotate(int argc, char **argv)
  * not valid (see faults[]). */
 struct findings {
 	enum jwt_check check;
+	struct ptoken pt;	/* what the verifier of the events socket says */
+	enum ptoken_code verdict;
+	int customer;		/* the kid is not the server's: an imported key's */
 	int no_exp;		/* no integer exp claim */
 	int exp_range;		/* exp not a time ISO 8601 can show */
 	int expired;
+	int rule;		/* breaks a rule of the token schema (pt.why) */
 	int stage_gone;		/* the stage it names does not exist (deleted) */
 	int stage_unknown;	/* the stage could not be looked up */
 	int revoked;
@@ -191,10 +201,26 @@ print_stage(const json_t *claims, struct findings *f)
 	printf("stage:     %s exists\n", arn);
 }
 
-/* Prints what the store knows of participant id; sets f->revoked or
- * no_record. */
+/* Was participant id revoked for stage_arn (DisconnectParticipant)?
+ * 1 yes, 0 no or unknown. */
+static int
+revoked_on_stage(const char *stage_arn, const char *id)
+{
+	struct store *s;
+	struct err e;
+	int r = 0;
+
+	if (stage_arn == NULL || (s = store_thread(&e)) == NULL ||
+	    session_is_revoked(s, stage_arn, id, &r, &e) != ERR_OK)
+		return 0;
+	return r;
+}
+
+/* Prints what the store knows of participant id of stage_arn (the
+ * resource claim, may be NULL); sets f->revoked or no_record. A
+ * customer-signed token has no record: only its revocation is told. */
 static void
-print_record(const char *id, struct findings *f)
+print_record(const char *id, const char *stage_arn, struct findings *f)
 {
 	char when[TIME_ISO8601_LEN];
 	struct token_rec r;
@@ -204,7 +230,13 @@ print_record(const char *id, struct findings *f)
 	memset(&r, 0, sizeof(r));
 	if (id == NULL) {
 		printf("record:    none (no jti claim)\n");
-		f->no_record = 1;
+		f->no_record = !f->customer;
+		return;
+	}
+	if (f->customer) {
+		f->revoked = revoked_on_stage(stage_arn, id);
+		printf("record:    none (customer-signed: the server did not issue it)\n");
+		printf("revoked:   %s\n", f->revoked ? "yes" : "no");
 		return;
 	}
 	if ((s = store_thread(&e)) == NULL || store_token_get(s, id, &r, &e) != ERR_OK) {
@@ -215,8 +247,8 @@ print_record(const char *id, struct findings *f)
 	time_iso8601((time_t)r.issued_at, when);
 	printf("record:    participant %s of %s, issued %s, %d minutes\n", r.participant_id,
 	    r.stage_arn, when, r.duration);
-	printf("revoked:   %s\n", r.revoked ? "yes" : "no");
-	f->revoked = r.revoked;
+	f->revoked = r.revoked || revoked_on_stage(r.stage_arn, id);
+	printf("revoked:   %s\n", f->revoked ? "yes" : "no");
 	free(r.attributes);
 }
 
@@ -229,11 +261,31 @@ static const struct {
 	{ offsetof(struct findings, no_exp), "the token has no exp claim" },
 	{ offsetof(struct findings, exp_range), "the exp claim is out of range" },
 	{ offsetof(struct findings, expired), "the token has expired" },
+	{ offsetof(struct findings, rule), NULL },	/* pt.why */
 	{ offsetof(struct findings, stage_gone), "its stage does not exist (deleted)" },
 	{ offsetof(struct findings, stage_unknown), "its stage could not be looked up" },
 	{ offsetof(struct findings, revoked), "the token was revoked" },
 	{ offsetof(struct findings, no_record), "the server has no record of issuing it" },
 };
+
+/* Verifies token as the events socket does (ptoken_verify: a kid that is
+ * not the server's names an imported public key) and prints who signed
+ * it; sets f->pt, verdict, customer and rule. */
+static void
+judge(struct keyring *k, const char *token, struct findings *f)
+{
+	f->verdict = ptoken_verify(k, token, (long long)time(NULL), &f->pt);
+	f->customer = f->check == JWT_UNKNOWN_KEY;
+	if (!f->customer)
+		printf("signature: %s\n", jwt_check_text(f->check));
+	else if (f->pt.key_arn[0] != '\0')
+		printf("signature: verified by the imported public key %s\n", f->pt.key_arn);
+	else
+		printf("signature: %s\n", f->pt.why);
+	f->rule = f->verdict == PTOKEN_INVALID && (!f->customer || f->pt.key_arn[0] != '\0');
+	if (f->rule)
+		printf("rule:      %s\n", f->pt.why);
+}
 
 /* Prints the verdict; returns the exit status (0 valid, 1 not). */
 static int
@@ -241,13 +293,17 @@ verdict(const struct findings *f)
 {
 	size_t i;
 
-	if (f->check != JWT_VALID) {
+	if (f->customer && f->pt.key_arn[0] == '\0') {
+		printf("verdict:   NOT VALID: %s\n", f->pt.why);
+		return 1;
+	}
+	if (!f->customer && f->check != JWT_VALID) {
 		printf("verdict:   NOT VALID: %s\n", jwt_check_text(f->check));
 		return 1;
 	}
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
 		if (*(const int *)(const void *)((const char *)f + faults[i].flag)) {
-			printf("verdict:   NOT VALID: %s\n", faults[i].why);
+			printf("verdict:   NOT VALID: %s\n", faults[i].why ? faults[i].why : f->pt.why);
 			return 1;
 		}
 	}
@@ -280,6 +336,8 @@ cmd_token_inspect(int argc, char **argv)
 		fprintf(stderr, "rtstage: %s\n", e.msg);
 		goto out;
 	}
+	/* customer-signed tokens: their kid names an imported key, as serve */
+	ptoken_set_key_lookup(public_key_token_key);
 	f.check = jwt_verify(k, token, &header, &claims);
 	if (header != NULL && (text = json_dumps(header, JSON_COMPACT)) != NULL) {
 		printf("header:    %s\n", text);
@@ -289,14 +347,16 @@ cmd_token_inspect(int argc, char **argv)
 		printf("claims:    %s\n", text);
 		free(text);
 	}
-	printf("signature: %s\n", jwt_check_text(f.check));
+	judge(k, token, &f);
 	if (claims != NULL) {
 		print_expiry(claims, (long long)time(NULL), &f);
 		print_stage(claims, &f);
-		print_record(json_string_value(json_object_get(claims, "jti")), &f);
+		print_record(json_string_value(json_object_get(claims, "jti")),
+		    json_string_value(json_object_get(claims, "resource")), &f);
 	}
 	rc = verdict(&f);
 out:
+	ptoken_free(&f.pt);
 	keys_free(k);
 	store_fini();
 	json_decref(header);

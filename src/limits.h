@@ -377,6 +377,16 @@
  * clock skew SigV4 also tolerates between nodes and clients. */
 #define LIMIT_TOKEN_CLOCK_SKEW_S 300
 
+/* The longest a participant token may live, exp - iat, seconds: the
+ * model's longest duration (20160 minutes, 14 days), which the real
+ * service also imposes on tokens its customers sign themselves. */
+#define LIMIT_TOKEN_LIFETIME_S (20160 * 60LL)
+
+/* A participant token's user_id claim, UTF-16 code units: the model's
+ * bound on CreateParticipantToken's userId, applied to customer-signed
+ * tokens too. */
+#define LIMIT_TOKEN_USER_ID_UNITS 128
+
 /* Events sockets open at once on a node. Each costs its parser buffer and
  * an output buffer; below LIMIT_CONNECTIONS so API requests still get
  * connections when every socket is taken. A socket over the bound is

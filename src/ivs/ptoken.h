@@ -44,6 +44,8 @@ struct ptoken {
 	char *capabilities;
 	int publish, subscribe;		/* allow_publish, allow_subscribe */
 	long long exp, iat;		/* seconds since the epoch */
+	char key_arn[PTOKEN_ARN_CAP];	/* the imported public key that verified a
+					 * customer-signed token; "" for ours */
 	char why[PTOKEN_WHY_CAP];	/* the broken rule when refused */
 };
 
@@ -57,15 +59,28 @@ void ptoken_set_key_lookup(ptoken_key_lookup_fn fn);
 
 /* Verifies token (NULL or "" is TOKEN_MISSING) at now_s (seconds since
  * the epoch) against ring: shape, header (alg ES384, typ JWT, kid),
- * signature, then the claims (types, jti, resource a stage ARN, topic its
- * id, capabilities an object, version "1.0", iat, exp). Fills *out on
+ * signature, then the claims (ptoken_check_claims). A kid that is not one
+ * of ring's goes to the lookup hook: it must be the ARN of a public key
+ * of the account and region of the stage the resource claim names
+ * (TOKEN_INVALID_SIGNATURE otherwise, even if the key exists and its
+ * signature verifies); out->key_arn then names it. Fills *out on
  * PTOKEN_OK; on a refusal out->why says what was wrong. Either way the
  * caller frees *out with ptoken_free. Thread-safe. */
 enum ptoken_code ptoken_verify(struct keyring *ring, const char *token, long long now_s,
     struct ptoken *out);
 
 /* The claims rules alone, over decoded claims (no signature): what
- * ptoken_verify checks after the signature. Pure. */
+ * ptoken_verify checks after the signature, the same for the server's
+ * tokens and customer-signed ones. exp and iat numbers of seconds from 0
+ * to LIMIT_TIME_MAX; jti 1 to 64 of [A-Za-z0-9_-]; topic a stage id and
+ * resource that stage's ARN; events_url and whip_url non-empty strings;
+ * capabilities an object whose allow_publish and allow_subscribe, when
+ * present, are booleans; version "1.0"; user_id, when present, a string
+ * of at most LIMIT_TOKEN_USER_ID_UNITS UTF-16 units; attributes, when
+ * present, an object of strings of at most MAX_ATTRIBUTE_BYTES in all;
+ * exp at most LIMIT_TOKEN_LIFETIME_S after iat; iat at most
+ * LIMIT_TOKEN_CLOCK_SKEW_S ahead of now_s (all TOKEN_INVALID); then exp
+ * after now_s (TOKEN_EXPIRED). Pure. */
 enum ptoken_code ptoken_check_claims(const json_t *claims, long long now_s, struct ptoken *out);
 
 /* The protocol's name of c ("TOKEN_EXPIRED"...); "INTERNAL" for OK. */

@@ -68,9 +68,10 @@ active_or_new(struct store *s, const char *stage_arn, long long now_ms,
     struct session_rec *out, struct err *e)
 {
 	char random[SESSION_ID_RANDOM + 1];
+	enum err_code rc = store_session_active(s, stage_arn, out, e);
 
-	if (store_session_active(s, stage_arn, out, e) != ERR_NOT_FOUND)
-		return e->code;
+	if (rc != ERR_NOT_FOUND)
+		return rc;	/* not e->code: it may hold a caller's earlier error */
 	if (ids_alnum(random, SESSION_ID_RANDOM) != 0)
 		return err_set(e, ERR_INTERNAL, "no randomness for a session id");
 	memset(out, 0, sizeof(*out));
@@ -111,10 +112,11 @@ connected_in(struct store *s, const char *stage_arn, const char *participant_id,
     struct session_rec *ses, struct err *e)
 {
 	int state;
+	enum err_code rc = store_session_active(s, stage_arn, ses, e);
 
-	if (store_session_active(s, stage_arn, ses, e) == ERR_NOT_FOUND)
+	if (rc == ERR_NOT_FOUND)
 		state = 0;
-	else if (e->code != ERR_OK ||
+	else if (rc != ERR_OK ||
 	    store_participant_state(s, ses->id, participant_id, &state, e) != ERR_OK)
 		return e->code;
 	if (state != 2)
