@@ -179,8 +179,15 @@
 #define METRICS_MAX_BUCKETS 16
 
 /* Response headers one answer may carry: x-amzn-RequestId,
- * x-amzn-ErrorType and room for a few more (the HTTP layer's array). */
-#define HTTP_MAX_HEADERS 6
+ * x-amzn-ErrorType, and a WHIP answer's Location, Link and five CORS
+ * headers (Allow-Origin, Vary, Expose-Headers, Allow-Methods,
+ * Allow-Headers, Max-Age), with room to spare (the HTTP layer's array). */
+#define HTTP_MAX_HEADERS 12
+
+/* Longest response header value: a WHIP Link names the session URL, which
+ * is the token's whip_url (PTOKEN_URL_CAP) plus the session path and the
+ * rel parameter. */
+#define HTTP_HEADER_VALUE_CAP 1024
 
 /* SigV4: how far a request's X-Amz-Date may be from the server's clock,
  * seconds. AWS's own bound. */
@@ -517,5 +524,15 @@
  * timestamps to move forward), which keeps the arithmetic far from
  * overflow. */
 #define LIMIT_RTP_GAP_MS (3600 * 1000LL)
+
+/* How long a browser may cache a WHIP CORS preflight, seconds: a day, as
+ * most browsers cap it lower anyway (Chromium: 2 hours). */
+#define LIMIT_WHIP_PREFLIGHT_MAX_AGE 86400
+
+/* WHIP media sessions joined by bare-WHIP publishers (no events socket)
+ * this node follows at once: one per participant, and a stage holds at
+ * most 12 publishers, so this covers hundreds of busy stages. Past it a
+ * WHIP publisher is refused (503) rather than recorded half-way. */
+#define LIMIT_WHIP_BARE_PUBLISHERS 4096
 
 #endif
