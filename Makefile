@@ -40,7 +40,8 @@ SRC := \
 	src/media/srtp.c src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
 	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
-	src/media/nack.c
+	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
+	src/media/sfu.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
