@@ -85,7 +85,7 @@ class Server:
         """Starts this server from binary (start() uses the one under test)."""
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [binary, "serve", "--listen", "%s:%d" % (self.listen_host, self.port)]
+                [binary, "serve", "--listen", "%s:%d" % (self.listen_host, self.port), "--media-port", "0"]
                 + self.store_args() + self.extra_args,
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 10
