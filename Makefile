@@ -41,7 +41,7 @@ SRC := \
 	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
 	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
-	src/media/sfu.c src/media/client.c
+	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
