@@ -150,6 +150,8 @@ tick(struct loop *l, struct loop_timer *t, void *arg)
 	struct peer *p;
 
 	(void)t;
+	if (s->transport == NULL)	/* shut down, the loop about to stop */
+		return;
 	for (p = s->peers; p != NULL; p = p->next) {
 		peer_tick(s, p, now);
 		forward_tick(s, p, now);
@@ -300,6 +302,10 @@ offer_run(struct sfu *s, struct offer_job *j)
 	struct peer *p = NULL, *pub = NULL, *sub;
 	struct err e;
 
+	if (s->transport == NULL) {
+		refuse(&j->a, 500, 2006, "INTERNAL_SERVER_EXCEPTION", "the SFU is stopping");
+		return;
+	}
 	if (check_bounds(s, j, &pub) != 0)
 		return;
 	p = calloc(1, sizeof(*p));

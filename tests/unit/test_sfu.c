@@ -18,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "data/sdp_samples.h"
 #include "media/cert.h"
 #include "media/client.h"
@@ -25,6 +29,7 @@
 #include "media/rtcp.h"
 #include "media/sdp.h"
 #include "media/sfu.h"
+#include "media/stun.h"
 
 #define STAGE "arn:aws:ivs:us-east-1:123456789012:stage/abcdABCDefgh"
 #define WAIT_MS 5000
@@ -460,6 +465,70 @@ test_timeouts(void **state)
 	party_free(&quiet);
 }
 
+/* ICE-TCP: a Binding request framed per RFC 6544 on the same port number
+ * is answered on the connection, framed, and authenticated with the
+ * session's password; an unknown ufrag gets 401. */
+static void
+test_ice_tcp(void **state)
+{
+	struct party p;
+	struct sockaddr_in sa;
+	struct stun_writer w;
+	struct stun_msg m;
+	struct err e;
+	uint8_t msg[512], frame[600], in[600], txid[STUN_TXID_LEN] = { 1, 2, 3 };
+	char ufrag[64], pwd[64], user[160];
+	const char *u, *pw;
+	size_t n, f, got = 0;
+	ssize_t r;
+	int fd, round;
+
+	(void)state;
+	assert_int_equal(offer_as(&p, SFU_PUBLISH, STAGE "4", "tcp", NULL, sdp_sample_publish),
+	    201);
+	assert_non_null(strstr(p.a.sdp, "tcptype passive"));
+	u = strstr(p.a.sdp, "a=ice-ufrag:");
+	pw = strstr(p.a.sdp, "a=ice-pwd:");
+	assert_true(u != NULL && pw != NULL);
+	assert_int_equal(sscanf(u, "a=ice-ufrag:%63[^\r\n]", ufrag), 1);
+	assert_int_equal(sscanf(pw, "a=ice-pwd:%63[^\r\n]", pwd), 1);
+	for (round = 0; round < 2; round++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)sfu_port());
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		n = (size_t)snprintf(user, sizeof(user), "%s:abcd", round ? ufrag : "nobody");
+		stun_writer_init(&w, msg, sizeof(msg), STUN_BINDING_REQUEST, txid);
+		stun_writer_attr(&w, STUN_ATTR_USERNAME, user, n);
+		stun_writer_u32(&w, STUN_ATTR_PRIORITY, 1845501695u);
+		stun_writer_u64(&w, STUN_ATTR_ICE_CONTROLLING, 42);
+		stun_writer_attr(&w, STUN_ATTR_USE_CANDIDATE, NULL, 0);
+		stun_writer_integrity(&w, pwd, strlen(pwd));
+		stun_writer_fingerprint(&w);
+		n = stun_writer_finish(&w);
+		f = stun_tcp_frame(frame, sizeof(frame), msg, n);
+		assert_int_equal(send(fd, frame, f, 0), (ssize_t)f);
+		for (got = 0; got < 2 || got < 2 + (size_t)(in[0] << 8 | in[1]); got += (size_t)r) {
+			r = recv(fd, in + got, sizeof(in) - got, 0);
+			assert_true(r > 0);
+		}
+		close(fd);
+		assert_int_equal(stun_parse(in + 2, got - 2, &m, &e), ERR_OK);
+		if (round == 0) {
+			assert_int_equal(m.type, STUN_BINDING_ERROR);
+			assert_int_equal(m.error_code, 401);
+		} else {
+			assert_int_equal(m.type, STUN_BINDING_SUCCESS);
+			assert_true(stun_integrity_ok(&m, pwd, strlen(pwd)));
+		}
+	}
+	sfu_end_stage(STAGE "4");
+	assert_true(wait_event("ended " STAGE "4 tcp  1 deleted ", WAIT_MS));
+	party_free(&p);
+}
+
 int
 main(void)
 {
@@ -468,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_forwarding),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_ice_tcp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
