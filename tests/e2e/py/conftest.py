@@ -51,6 +51,8 @@ def pg_ctl(action):
 
 
 SCRATCH = tempfile.mkdtemp(prefix="rtstage-e2e-")
+# Servers a test starts by hand take a free media port too: several run at once.
+os.environ.setdefault("RTSTAGE_MEDIA_PORT", "0")
 atexit.register(shutil.rmtree, SCRATCH, True)
 SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
