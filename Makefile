@@ -40,7 +40,8 @@ SRC := \
 	src/media/srtp.c src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
 	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
-	src/media/nack.c
+	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
+	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
@@ -58,7 +59,8 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \
 	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \
 	tests/unit/test_public_key.c tests/unit/test_stun.c tests/unit/test_sdp.c \
-	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c
+	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c \
+	tests/unit/test_sfu.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

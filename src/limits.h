@@ -179,8 +179,15 @@
 #define METRICS_MAX_BUCKETS 16
 
 /* Response headers one answer may carry: x-amzn-RequestId,
- * x-amzn-ErrorType and room for a few more (the HTTP layer's array). */
-#define HTTP_MAX_HEADERS 6
+ * x-amzn-ErrorType, and a WHIP answer's Location, Link and five CORS
+ * headers (Allow-Origin, Vary, Expose-Headers, Allow-Methods,
+ * Allow-Headers, Max-Age), with room to spare (the HTTP layer's array). */
+#define HTTP_MAX_HEADERS 12
+
+/* Longest response header value: a WHIP Link names the session URL, which
+ * is the token's whip_url (PTOKEN_URL_CAP) plus the session path and the
+ * rel parameter. */
+#define HTTP_HEADER_VALUE_CAP 1024
 
 /* SigV4: how far a request's X-Amz-Date may be from the server's clock,
  * seconds. AWS's own bound. */
@@ -527,5 +534,109 @@
  * timestamps to move forward), which keeps the arithmetic far from
  * overflow. */
 #define LIMIT_RTP_GAP_MS (3600 * 1000LL)
+
+/* How long a browser may cache a WHIP CORS preflight, seconds: a day, as
+ * most browsers cap it lower anyway (Chromium: 2 hours). */
+#define LIMIT_WHIP_PREFLIGHT_MAX_AGE 86400
+
+/* WHIP media sessions joined by bare-WHIP publishers (no events socket)
+ * this node follows at once: one per participant, and a stage holds at
+ * most 12 publishers, so this covers hundreds of busy stages. Past it a
+ * WHIP publisher is refused (503) rather than recorded half-way. */
+#define LIMIT_WHIP_BARE_PUBLISHERS 4096
+
+/* ---- Media: the SFU (src/media/sfu.c, transport.c, peer.c, forward.c) ---- */
+
+/* Socket buffers of the media UDP socket, bytes: a keyframe burst of a
+ * dozen publishers (~400 packets each) must wait in the kernel while the
+ * loop is busy, rather than be dropped. The kernel caps it at
+ * net.core.rmem_max unless raised. */
+#define LIMIT_SFU_SOCKET_BUFFER (4 * 1024 * 1024)
+
+/* Datagrams read (recvmmsg) per wake-up, and the bytes of each: an
+ * Ethernet MTU with room; a longer datagram arrives truncated and is
+ * dropped (WebRTC never sends one). */
+#define LIMIT_SFU_RECV_BATCH 32
+#define LIMIT_SFU_DATAGRAM_BYTES 2048
+
+/* Local media addresses (one UDP socket and one ICE-TCP listener each):
+ * a host with an IPv4 and an IPv6 address and a few more. Each gives two
+ * candidates, so twice this fits LIMIT_SDP_CANDIDATES. */
+#define LIMIT_SFU_ADDRESSES 8
+
+/* ICE-TCP connections open at once, and bytes waiting to be written on
+ * one: each connection costs a frame reader (LIMIT_ICE_TCP_FRAME_BYTES)
+ * and this buffer; a connection whose peer stops reading past it loses
+ * packets, as UDP would. */
+#define LIMIT_SFU_TCP_CONNS 1024
+#define LIMIT_SFU_TCP_OUT_BYTES (256 * 1024)
+
+/* The SFU's timer tick, milliseconds: DTLS retransmissions (250 ms and
+ * up), NACKs (20 ms between tries), reports and deadlines are all served
+ * from it. */
+#define LIMIT_SFU_TICK_MS 10
+
+/* A peer that has not completed an ICE check this long after its offer
+ * ends (SFU_END_ICE), and one whose checks stop for this long loses
+ * consent (RFC 7675: 30 s), milliseconds. */
+#define LIMIT_SFU_ICE_MS (10 * 1000)
+#define LIMIT_SFU_CONSENT_MS (30 * 1000)
+
+/* How long sfu_offer waits for the media thread to set a peer up,
+ * milliseconds: the thread only parses nothing and allocates a peer, so a
+ * longer wait means it is stuck; the offer then fails with 500. */
+#define LIMIT_SFU_OFFER_WAIT_MS 5000
+
+/* Publishers on one stage: the real service's 12 (403 + 2005 past it).
+ * Subscribers on one stage: the real service's default of 10,000 viewers
+ * through the SFU. */
+#define LIMIT_SFU_STAGE_PUBLISHERS 12
+#define LIMIT_SFU_STAGE_SUBSCRIBERS 10000
+
+/* Media sessions one participant holds at once: one publish and a
+ * subscription to each of the other 11 publishers, twice over during a
+ * republish or a reconnect. */
+#define LIMIT_SFU_PARTICIPANT_SESSIONS 32
+
+/* Retransmission history per forwarded stream, packets (a power of two):
+ * video as LIMIT_NACK_HISTORY_PACKETS; audio only when the subscriber
+ * asked for NACK on it (Chromium never does), a smaller ring since Opus
+ * packets come 50 a second. A subscriber thus costs at most about 1 MiB. */
+#define LIMIT_SFU_VIDEO_HISTORY LIMIT_NACK_HISTORY_PACKETS
+#define LIMIT_SFU_AUDIO_HISTORY 128
+
+/* Keyframe requests (PLI) sent to one publisher, at most one per this
+ * many milliseconds however many subscribers ask: an encoder asked
+ * constantly sends nothing but keyframes. */
+#define LIMIT_SFU_PLI_MS 500
+
+/* How often receiver reports and REMB go to publishers and sender
+ * reports to subscribers, milliseconds (RFC 3550's 5 s minimum is relaxed
+ * to 1 s as browsers do for small sessions). */
+#define LIMIT_SFU_REPORT_MS 1000
+
+/* REMB sent to a publisher, bit/s: 1.5 times what it sent over the last
+ * report interval, at least the floor (so an encoder that starts low is
+ * told it may ramp up) and at most the IVS publish limit. */
+#define LIMIT_SFU_REMB_FLOOR_BPS 2500000ULL
+#define LIMIT_SFU_PUBLISH_BPS 8500000ULL
+
+/* A publisher over LIMIT_SFU_PUBLISH_BPS (measured per report interval)
+ * for this many consecutive intervals is ended (BITRATE_EXCEEDED): a
+ * keyframe burst may pass the limit for a second, a sustained stream not. */
+#define LIMIT_SFU_BITRATE_INTERVALS 3
+
+/* The largest picture a publisher may send, pixels (IVS's 720p limit, in
+ * either orientation), read from the SPS of its keyframes. */
+#define LIMIT_SFU_MAX_PIXELS (1280 * 720)
+#define LIMIT_SFU_MAX_SIDE 1280
+
+/* NACKed sequence numbers handled from one feedback packet. */
+#define LIMIT_SFU_NACK_SEQS 256
+
+/* Buckets of the SFU's demultiplexing tables (by ICE ufrag, by remote
+ * address): a power of two; chains stay short up to a few thousand
+ * peers. */
+#define LIMIT_SFU_HASH_BUCKETS 4096
 
 #endif

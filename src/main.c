@@ -30,6 +30,8 @@
 #include "http/server.h"
 #include "ivs/ivs.h"
 #include "limits.h"
+#include "media/sfu.h"
+#include "media/whip.h"
 #include "routes.h"
 #include "ivs/ptoken.h"
 #include "ivs/public_key.h"
@@ -173,6 +175,22 @@ redact_in(char *msg, const char *url)
 	snprintf(msg, ERR_MSG_MAX, "%s", out);
 }
 
+/* The SFU's host candidate addresses by default: the listen address when
+ * it is a specific IP, else 127.0.0.1 (a wildcard names no one address a
+ * client surely reaches; --media-address says which). */
+static void
+default_media_address(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+
+	snprintf(out, cap, "127.0.0.1");
+	if (ss->ss_family == AF_INET && v4->sin_addr.s_addr != htonl(INADDR_ANY))
+		(void)inet_ntop(AF_INET, &v4->sin_addr, out, (socklen_t)cap);
+	else if (ss->ss_family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+		(void)inet_ntop(AF_INET6, &v6->sin6_addr, out, (socklen_t)cap);
+}
+
 /* Is one of the words --help or -h? */
 static int
 wants_help(int argc, char **argv)
@@ -198,6 +216,8 @@ serve(int argc, char **argv)
 	struct err e = { ERR_OK, "" };
 	struct tls_files tls = { NULL, NULL, 0 };
 	char dburl[4096], safe_url[4096], url[128], temp_dir[4096] = "";
+	char media_addr[INET6_ADDRSTRLEN];
+	struct sfu_options media;
 	sigset_t sigs;
 	long cpus;
 	int sig = 0, rc = 1;
@@ -289,13 +309,22 @@ serve(int argc, char **argv)
 		remote.send = notify_send;
 	}
 	bus_configure(cfg.public_url, link ? &remote : NULL);
+	/* The SFU before the runtime (its hooks post to the runtime, which
+	 * drops what comes before it runs) and stopped after it. */
+	default_media_address(&ss, media_addr, sizeof(media_addr));
+	media = (struct sfu_options){ cfg.media_addresses ? cfg.media_addresses : media_addr,
+	    cfg.media_port, cfg.media_announce_ip };
+	whip_init();
+	if (sfu_start(&media, runtime_media_hooks(), &e) != ERR_OK)
+		goto out;
 	if (runtime_start(&cfg, cfg.public_url, &e) != ERR_OK)
 		goto out;
 	if (http_serve(srv, &e) != ERR_OK)
 		goto out;
-	log_msg(LOG_INFO, "ready at %s (%s%s, %s, data in %s, %u threads)", cfg.public_url,
-	    cfg.credentials ? "strict mode" : "protected mode", tls.cert ? ", TLS" : "",
-	    safe_url, cfg.data_dir, cfg.threads);
+	log_msg(LOG_INFO, "ready at %s (%s%s, %s, data in %s, %u threads, media on %s port %u)",
+	    cfg.public_url, cfg.credentials ? "strict mode" : "protected mode",
+	    tls.cert ? ", TLS" : "", safe_url, cfg.data_dir, cfg.threads, media.addresses,
+	    sfu_port());
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
 		if (tls.cert != NULL)
 			log_msg(LOG_INFO, "SIGHUP: the TLS certificate and key stay those read at "
@@ -315,6 +344,7 @@ serve(int argc, char **argv)
 out:
 	runtime_stop();		/* before the store goes; a no-op if never started */
 	http_stop(srv);
+	sfu_stop();		/* after the runtime and the WHIP requests; a no-op if never started */
 	bus_configure(NULL, NULL);	/* nothing publishes any more */
 	notify_stop(link);
 	tls_files_clear(&tls);

@@ -19,6 +19,7 @@
 #include "crypto/ids.h"
 #include "crypto/keys.h"
 #include "ivs/ivs.h"
+#include "media/whip.h"
 #include "routes.h"
 #include "runtime/runtime.h"
 #include "store/admin_store.h"
@@ -135,8 +136,9 @@ static const struct route_row routes[] = {
 	{ "reset",         "POST", "/_rtstage/reset",        NULL,           reset,            0 },
 	{ "events",        "GET",  "/events",                NULL,           events,           0 },
 	{ "events",        "GET",  "/events/*",              NULL,           events,           0 },
-	/* to come, a row each:
-	 * { "whip",       "POST", "/whip",                  NULL,           whip_offer,       0 },
+	{ "whip",          NULL,   "/whip",                  NULL,           whip_route,       0 },
+	{ "whip",          NULL,   "/whip/*",                NULL,           whip_route,       0 },
+	/* to come:
 	 * { "console",    "GET",  "/console",               NULL,           console_asset,    0 }, */
 	{ "cloudcontrol",  NULL,   NULL,                     "X-Amz-Target", cloudcontrol_api, 1 },
 	{ "ivs-realtime",  NULL,   NULL,                     NULL,           ivs_api,          1 },

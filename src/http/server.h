@@ -69,7 +69,7 @@ struct http_response {
 	int n_headers;
 	struct {
 		const char *name;	/* static string */
-		char value[160];
+		char value[HTTP_HEADER_VALUE_CAP];
 	} headers[HTTP_MAX_HEADERS];
 };
 

@@ -5,6 +5,7 @@
  * inside the caller's store job. */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -268,6 +269,24 @@ session_is_revoked(struct store *s, const char *stage_arn, const char *participa
 }
 
 enum err_code
+session_is_refused(struct store *s, const char *stage_arn, const char *participant_id,
+    int *refused, struct err *e)
+{
+	struct token_rec rec;
+
+	*refused = 0;
+	if (store_revocation_get(s, stage_arn, participant_id, refused, e) != ERR_OK || *refused)
+		return e->code;
+	memset(&rec, 0, sizeof(rec));
+	if (store_token_get(s, participant_id, &rec, e) == ERR_OK) {
+		*refused = rec.revoked && strcmp(rec.stage_arn, stage_arn) == 0;
+		free(rec.attributes);
+		return ERR_OK;
+	}
+	return e->code == ERR_NOT_FOUND ? (e->code = ERR_OK) : e->code;
+}
+
+enum err_code
 session_set_live(struct store *s, const char *stage_arn, const char *participant_id,
     const struct live_state *l, struct err *e)
 {
@@ -276,6 +295,29 @@ session_set_live(struct store *s, const char *stage_arn, const char *participant
 	if (connected_in(s, stage_arn, participant_id, &ses, e) != ERR_OK)
 		return e->code;
 	return store_participant_live_set(s, ses.id, participant_id, l, e);
+}
+
+enum err_code
+session_set_publishing(struct store *s, const char *stage_arn, const char *participant_id,
+    int on, struct err *e)
+{
+	struct session_rec ses;
+
+	if (connected_in(s, stage_arn, participant_id, &ses, e) != ERR_OK)
+		return e->code;
+	return store_participant_publishing_set(s, ses.id, participant_id, on, e);
+}
+
+enum err_code
+session_is_connected(struct store *s, const char *stage_arn, const char *participant_id,
+    int *connected, struct err *e)
+{
+	struct session_rec ses;
+
+	*connected = connected_in(s, stage_arn, participant_id, &ses, e) == ERR_OK;
+	if (!*connected && e->code == ERR_NOT_FOUND)
+		e->code = ERR_OK;
+	return e->code;
 }
 
 enum err_code

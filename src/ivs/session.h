@@ -90,10 +90,28 @@ enum err_code session_revoke(struct store *s, const char *stage_arn,
 enum err_code session_is_revoked(struct store *s, const char *stage_arn,
     const char *participant_id, int *revoked, struct err *e);
 
-/* The live state of a connected participant (SET_STATE, publishing).
+/* Sets *refused when participant_id may not take part in stage_arn: it
+ * was disconnected (session_is_revoked), or the token record rtstage
+ * issued for it is revoked. What the events join and WHIP both check. */
+enum err_code session_is_refused(struct store *s, const char *stage_arn,
+    const char *participant_id, int *refused, struct err *e);
+
+/* The client's live state of a connected participant (SET_STATE: audio
+ * muted, video stopped; l->is_publishing is ignored, the media sets it).
  * ERR_NOT_FOUND when it is not connected to the stage. */
 enum err_code session_set_live(struct store *s, const char *stage_arn,
     const char *participant_id, const struct live_state *l, struct err *e);
+
+/* The media of a connected participant: on, its publish is up (the
+ * roster's isPublishing); off, it ended. ERR_NOT_FOUND when it is not
+ * connected to the stage. */
+enum err_code session_set_publishing(struct store *s, const char *stage_arn,
+    const char *participant_id, int on, struct err *e);
+
+/* Sets *connected when participant_id is connected to stage_arn's active
+ * session (by an events socket or as a WHIP publisher). */
+enum err_code session_is_connected(struct store *s, const char *stage_arn,
+    const char *participant_id, int *connected, struct err *e);
 
 /* The roster of the stage's active session: participant(arg, r) for each
  * connected participant, then kicked(arg, id) for each id revoked for the

@@ -13,6 +13,7 @@
 #define RTSTAGE_MEDIA_SFU_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -109,5 +110,11 @@ void sfu_end_stage(const char *stage_arn);
 
 /* Is participant_id of stage_arn publishing with media up? */
 int sfu_is_publishing(const char *stage_arn, const char *participant_id);
+
+/* For tests only (tests/unit/test_sfu.c): the ICE deadline after an offer
+ * and the consent timeout, milliseconds, in place of LIMIT_SFU_ICE_MS and
+ * LIMIT_SFU_CONSENT_MS (0 restores a default), for peers checked from now
+ * on. Thread-safe. The server never calls it. */
+void sfu_test_timeouts(uint64_t ice_ms, uint64_t consent_ms);
 
 #endif

@@ -28,6 +28,8 @@
 #include "ivs/ivs.h"
 #include "ivs/session.h"
 #include "limits.h"
+#include "media/sfu.h"
+#include "media/whip.h"
 #include "net/loop.h"
 #include "net/ws.h"
 #include "runtime/events.h"
@@ -77,6 +79,7 @@ static struct {
 	struct metric_family *m_open, *m_participants, *m_messages, *m_join_errors, *m_closes;
 	atomic_llong participants;
 	int started;
+	int xdp;			/* offers over the socket (--sdp-exchange socket) */
 } rt = { .admit_lock = PTHREAD_MUTEX_INITIALIZER };
 
 const char *
@@ -137,7 +140,7 @@ events_release(const char *remote)
 static const char *const counted_types[] = {
 	"STAGE_STATE", "PING", "PONG", "SET_STATE", "aws:ivs:SET_STATE",
 	"aws:ivs:EXCHANGE_TOKEN", "aws:ivs:SDP_OFFER", "aws:ivs:JOIN_ERROR",
-	"aws:ivs:DISCONNECT",
+	"aws:ivs:DISCONNECT", "aws:ivs:SDP_ANSWER",
 };
 
 static void
@@ -439,6 +442,7 @@ roster_refresh(struct stage_rt *st)
 		return;
 	snprintf(j->arn, sizeof(j->arn), "%s", st->arn);
 	roster_init(&j->r, st->id);
+	j->r.xdp = rt.xdp;
 	if (jobs_post(roster_read_job, j) != 0) {
 		log_msg(LOG_WARN, "events: store queue full; roster of %s not refreshed", st->arn);
 		roster_free(&j->r);
@@ -498,9 +502,14 @@ write_tx(struct store *s, void *arg, struct err *e)
 	struct write_job *j = arg;
 	int empty;
 
-	if (j->what == W_LEAVE)
-		return session_leave(s, j->arn, j->pid, session_now_ms(), &empty, e);
-	return session_set_live(s, j->arn, j->pid, &j->live, e);
+	if (j->what != W_LEAVE)
+		return session_set_live(s, j->arn, j->pid, &j->live, e);
+	/* its publish ends with it: recorded before the leave */
+	if (sfu_is_publishing(j->arn, j->pid) &&
+	    session_event(s, j->arn, j->pid, "PUBLISH_STOPPED", NULL, NULL, session_now_ms(),
+	    e) != ERR_OK && e->code != ERR_NOT_FOUND)
+		return e->code;
+	return session_leave(s, j->arn, j->pid, session_now_ms(), &empty, e);
 }
 
 static void
@@ -513,6 +522,8 @@ write_job(void *arg)
 	if (store_write(write_tx, j, &e) != ERR_OK && e.code != ERR_NOT_FOUND)
 		log_msg(LOG_WARN, "events: recording %s of %s in %s: %s",
 		    j->what == W_LEAVE ? "the leave" : "the state", j->pid, j->arn, e.msg);
+	if (j->what == W_LEAVE)
+		sfu_end_participant(j->arn, j->pid);	/* its last socket closed */
 	snprintf(ev.stage_arn, sizeof(ev.stage_arn), "%s", j->arn);
 	snprintf(ev.participant_id, sizeof(ev.participant_id), "%s", j->pid);
 	bus_publish(&ev);
@@ -779,6 +790,123 @@ on_exchange(struct sock *k, const json_t *msg)
 	}
 }
 
+/* An SDP offer over the socket (XDP): served by whip_offer on the store
+ * thread (it waits for the SFU and the store), answered on the loop. */
+struct xdp_job {
+	char arn[PTOKEN_ARN_CAP], pid[PTOKEN_ID_CAP], user_id[PTOKEN_USER_CAP];
+	char whip_url[PTOKEN_URL_CAP];
+	char target[PTOKEN_URL_CAP];
+	char request_id[128];
+	int publish, subscribe, off;
+	char *sdp;
+	struct whip_result r;
+	struct sock *k;			/* checked still alive on return */
+	unsigned long long gen;
+};
+
+/* The part of url after the whip base: the token's whip_url, or else
+ * the path's /whip. "" for the base itself; NULL for another URL. */
+static const char *
+xdp_target(const char *url, const char *whip_url)
+{
+	size_t n = strlen(whip_url);
+	const char *p;
+
+	while (n > 0 && whip_url[n - 1] == '/')
+		n--;
+	if (n > 0 && strncmp(url, whip_url, n) == 0 && (url[n] == '/' || url[n] == '\0'))
+		return url[n] == '/' ? url + n + 1 : url + n;
+	if ((p = strstr(url, "://")) != NULL && (p = strchr(p + 3, '/')) != NULL &&
+	    strncmp(p, "/whip", 5) == 0 && (p[5] == '/' || p[5] == '\0'))
+		return p[5] == '/' ? p + 6 : p + 5;
+	return NULL;
+}
+
+static void xdp_done(struct loop *l, void *arg);
+
+static void
+xdp_job(void *arg)
+{
+	struct xdp_job *j = arg;
+	struct err e;
+	const struct whip_caller w = { .stage_arn = j->arn, .participant_id = j->pid,
+	    .whip_url = j->whip_url, .publish = j->publish, .subscribe = j->subscribe,
+	    .via_socket = 1, .user_id = j->user_id, .attributes = "{}" };
+
+	if (j->off) {
+		j->r.status = 400;
+		j->r.code = 2011;
+		snprintf(j->r.message, sizeof(j->r.message), "this server takes SDP offers over "
+		    "HTTP only (--sdp-exchange http): POST them to the WHIP URL");
+	} else {
+		whip_offer(&w, j->target, j->sdp, strlen(j->sdp), &j->r);
+	}
+	if (loop_post(rt.loop, xdp_done, j, &e) != ERR_OK) {
+		(void)sfu_end_session(j->r.location[0] ? strrchr(j->r.location, '/') + 1 : "",
+		    NULL, &e);
+		whip_result_free(&j->r);
+		free(j->sdp);
+		free(j);
+	}
+}
+
+/* On the loop: aws:ivs:SDP_ANSWER. */
+static void
+xdp_done(struct loop *l, void *arg)
+{
+	struct xdp_job *j = arg;
+	struct sock *k = sock_alive(j->k, j->gen);
+	struct err e;
+	json_t *p;
+
+	(void)l;
+	if (k == NULL) {	/* nobody to answer: the session has no owner */
+		if (j->r.status == 201)
+			(void)sfu_end_session(strrchr(j->r.location, '/') + 1, NULL, &e);
+	} else if (j->r.status == 201) {
+		p = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "requestId", j->request_id,
+		    "httpStatusCode", 201, "content", j->r.sdp, "contentType", "application/sdp",
+		    "location", j->r.location, "sessionDeleteLink", j->r.delete_link);
+		send_json(k, "aws:ivs:SDP_ANSWER", p);
+	} else {
+		p = json_pack("{s:s, s:i, s:i, s:s}", "requestId", j->request_id,
+		    "httpStatusCode", j->r.status, "errorCode", j->r.code, "errorMessage",
+		    j->r.message);
+		send_json(k, "aws:ivs:SDP_ANSWER", p);
+	}
+	whip_result_free(&j->r);
+	free(j->sdp);
+	free(j);
+}
+
+static void
+on_sdp_offer(struct sock *k, const json_t *msg)
+{
+	const json_t *p = json_object_get(msg, "payload");
+	const char *target = xdp_target(str_of(p, "whipUrl"), k->t->whip_url);
+	struct xdp_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return;
+	snprintf(j->arn, sizeof(j->arn), "%s", k->t->stage_arn);
+	snprintf(j->pid, sizeof(j->pid), "%s", k->t->participant_id);
+	snprintf(j->user_id, sizeof(j->user_id), "%s", k->t->user_id);
+	snprintf(j->whip_url, sizeof(j->whip_url), "%s", k->t->whip_url);
+	snprintf(j->target, sizeof(j->target), "%s", target ? target : "?");
+	snprintf(j->request_id, sizeof(j->request_id), "%s", str_of(p, "requestId"));
+	j->publish = k->t->publish;
+	j->subscribe = k->t->subscribe;
+	j->off = !rt.xdp;
+	j->sdp = strdup(str_of(p, "content"));
+	j->k = k;
+	j->gen = k->id;
+	if (j->sdp == NULL || jobs_post(xdp_job, j) != 0) {
+		log_msg(LOG_WARN, "events: store queue full; an SDP offer of %s is dropped", j->pid);
+		free(j->sdp);
+		free(j);
+	}
+}
+
 /* Client messages by type; unknown ones are ignored. */
 static const struct {
 	const char *type;
@@ -788,7 +916,7 @@ static const struct {
 	{ "SET_STATE",              on_set_state },
 	{ "aws:ivs:SET_STATE",      on_aws_set_state },
 	{ "aws:ivs:EXCHANGE_TOKEN", on_exchange },
-	/* aws:ivs:SDP_OFFER: answered once media is served */
+	{ "aws:ivs:SDP_OFFER",      on_sdp_offer },
 };
 
 static void
@@ -1016,6 +1144,10 @@ on_event(struct loop *l, void *arg)
 	struct sock *k, *next;
 
 	(void)l;
+	if (ev->kind == BUS_STAGE_DELETED)
+		sfu_end_stage(ev->stage_arn);
+	else if (ev->kind == BUS_PARTICIPANT_DISCONNECTED)
+		sfu_end_participant(ev->stage_arn, ev->participant_id);
 	for (k = st ? st->socks : NULL; k != NULL; k = next) {
 		next = k->next_in_stage;
 		if (k->closing)
@@ -1088,6 +1220,7 @@ runtime_start(const struct config *cfg, const char *node, struct err *e)
 	long long idle_ms = cfg->session_idle_seconds * 1000LL;
 
 	rt.cfg = cfg;
+	rt.xdp = cfg->sdp_exchange == NULL || strcmp(cfg->sdp_exchange, "http") != 0;
 	snprintf(rt.node, sizeof(rt.node), "%s", node);
 	register_metrics();
 	if (store_write(recover_tx, rt.node, e) != ERR_OK)

@@ -18,6 +18,8 @@ struct ticket {
 	char stage_id[PTOKEN_TOPIC_CAP];
 	char participant_id[PTOKEN_ID_CAP];
 	char events_url[PTOKEN_URL_CAP], whip_url[PTOKEN_URL_CAP];
+	char user_id[PTOKEN_USER_CAP];
+	int publish, subscribe;		/* the token's capabilities: XDP offers */
 	long long exp;
 	/* set by the upgrade */
 	int fd;

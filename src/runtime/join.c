@@ -109,27 +109,6 @@ join_tx(struct store *s, void *arg, struct err *e)
 	return session_join(s, &jj->j, session_now_ms(), jj->session_id, e);
 }
 
-/* Is pid refused on stage_arn (DisconnectParticipant, or a revoked
- * token record)? -1 when the store failed. */
-static int
-revoked(struct store *s, const char *stage_arn, const char *pid, struct err *e)
-{
-	struct token_rec rec;
-	int r = 0;
-
-	if (session_is_revoked(s, stage_arn, pid, &r, e) != ERR_OK)
-		return -1;
-	if (r)
-		return 1;
-	memset(&rec, 0, sizeof(rec));
-	if (store_token_get(s, pid, &rec, e) == ERR_OK) {
-		r = rec.revoked && strcmp(rec.stage_arn, stage_arn) == 0;
-		free(rec.attributes);
-		return r;
-	}
-	return e->code == ERR_NOT_FOUND ? 0 : -1;
-}
-
 /* Checks what the store knows (the stage, revocation) and records the
  * join; refusals go into t. */
 static void
@@ -154,7 +133,7 @@ admit(const struct http_request *req, const struct ptoken *tok, struct ticket *t
 			return refuse(t, "STAGE_DELETED", "the stage does not exist");
 		goto internal;
 	}
-	if ((r = revoked(s, tok->stage_arn, tok->participant_id, &e)) < 0)
+	if (session_is_refused(s, tok->stage_arn, tok->participant_id, &r, &e) != ERR_OK)
 		goto internal;
 	if (r)
 		return refuse(t, "PARTICIPANT_DISCONNECTED",
@@ -200,6 +179,9 @@ decide(const struct http_request *req, const char *token, const char *url_stage_
 		snprintf(t->participant_id, sizeof(t->participant_id), "%s", tok.participant_id);
 		snprintf(t->events_url, sizeof(t->events_url), "%s", tok.events_url);
 		snprintf(t->whip_url, sizeof(t->whip_url), "%s", tok.whip_url);
+		snprintf(t->user_id, sizeof(t->user_id), "%s", tok.user_id);
+		t->publish = tok.publish;
+		t->subscribe = tok.subscribe;
 		t->exp = tok.exp;
 		admit(req, &tok, t);
 	}

@@ -140,7 +140,7 @@ roster_snapshot(const struct roster *r, long long seq)
 		jsonw_string(&b, r->kicked[i], strlen(r->kicked[i]));
 		buf_puts(&b, ",\"status\":\"KICKED\"}");
 	}
-	buf_puts(&b, "],\"serverFeatures\":[]}}");
+	buf_puts(&b, r->xdp ? "],\"serverFeatures\":[\"xdp\"]}}" : "],\"serverFeatures\":[]}}");
 	if (b.truncated) {
 		buf_free(&b);
 		return NULL;

@@ -26,6 +26,8 @@ struct roster {
 	char (*kicked)[ROSTER_ID_CAP];	/* disconnected by the API: KICKED */
 	size_t n_kicked, cap_kicked;
 	int truncated;			/* entries were left out (LIMIT_SNAPSHOT_PARTICIPANTS) */
+	int xdp;			/* serverFeatures says "xdp": SDP offers may come
+					 * over the events socket */
 };
 
 /* An empty roster of stage_id. */
@@ -47,7 +49,7 @@ int roster_add_kicked(struct roster *r, const char *id);
  * (caller frees), or NULL when out of memory:
  * {"type":"STAGE_STATE","payload":{"sequenceNumber","stageId",
  * "participants":[...],"disconnected":[{"id","status":"KICKED"}],
- * "serverFeatures":[]}}. */
+ * "serverFeatures":[] or ["xdp"]}}. */
 char *roster_snapshot(const struct roster *r, long long seq);
 
 #endif

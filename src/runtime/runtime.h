@@ -13,6 +13,7 @@
 #include "config.h"
 #include "core/ctx.h"
 #include "http/server.h"
+#include "media/sfu.h"
 
 /* Recovers the sessions of node (participants it held before a restart
  * leave), subscribes to the bus, sets the session notifier, and starts
@@ -31,5 +32,12 @@ void runtime_stop(void);
  * every socket slot taken answers 503. Runs on HTTP worker threads. */
 void runtime_events_route(const struct http_request *req, struct http_response *res,
     struct call *c);
+
+/* The SFU's hooks (media.c): publish and subscribe starts and ends are
+ * recorded (isPublishing, the participant's history) on the runtime's
+ * store thread and published as roster changes. Give them to sfu_start,
+ * which may run before runtime_start: what happens before the runtime
+ * runs, or after it stops, is logged and not recorded. */
+const struct sfu_hooks *runtime_media_hooks(void);
 
 #endif

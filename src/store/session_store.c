@@ -43,7 +43,7 @@ static const char SQL_PARTICIPANT_REJOIN[] =
 static const char SQL_PARTICIPANT_STATE[] =
     "SELECT state FROM session_participants WHERE session_id = ? AND participant_id = ?";
 static const char SQL_PARTICIPANT_DISCONNECT[] =
-    "UPDATE session_participants SET state = 'DISCONNECTED' "
+    "UPDATE session_participants SET state = 'DISCONNECTED', is_publishing = 0 "
     "WHERE session_id = ? AND participant_id = ?";
 static const char SQL_PARTICIPANT_PUBLISHED[] =
     "UPDATE session_participants SET published = 1 WHERE session_id = ? AND participant_id = ?";
@@ -530,7 +530,10 @@ store_revocation_get(struct store *s, const char *stage_arn, const char *partici
 /* ---- the live roster (migration 7) ---------------------------------------- */
 
 static const char SQL_PARTICIPANT_LIVE[] =
-    "UPDATE session_participants SET audio_muted = ?, video_stopped = ?, is_publishing = ? "
+    "UPDATE session_participants SET audio_muted = ?, video_stopped = ? "
+    "WHERE session_id = ? AND participant_id = ?";
+static const char SQL_PARTICIPANT_PUBLISHING[] =
+    "UPDATE session_participants SET is_publishing = ? "
     "WHERE session_id = ? AND participant_id = ?";
 static const char SQL_ROSTER_CONNECTED[] =
     "SELECT participant_id, user_id, attributes, audio_muted, video_stopped, is_publishing "
@@ -549,9 +552,22 @@ store_participant_live_set(struct store *s, const char *session_id,
 		return e->code;
 	store_bind_int(st, 1, l->audio_muted != 0);
 	store_bind_int(st, 2, l->video_stopped != 0);
-	store_bind_int(st, 3, l->is_publishing != 0);
-	store_bind_text(st, 4, session_id);
-	store_bind_text(st, 5, participant_id);
+	store_bind_text(st, 3, session_id);
+	store_bind_text(st, 4, participant_id);
+	return store_run(st, e);
+}
+
+enum err_code
+store_participant_publishing_set(struct store *s, const char *session_id,
+    const char *participant_id, int on, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_PARTICIPANT_PUBLISHING, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_int(st, 1, on != 0);
+	store_bind_text(st, 2, session_id);
+	store_bind_text(st, 3, participant_id);
 	return store_run(st, e);
 }
 

@@ -161,9 +161,16 @@ struct live_state {
 	int audio_muted, video_stopped, is_publishing;
 };
 
-/* Writes the live state of the participant in session_id. */
+/* Writes the client's part of the live state of the participant in
+ * session_id: audio_muted and video_stopped (is_publishing is the
+ * media's: store_participant_publishing_set). */
 enum err_code store_participant_live_set(struct store *s, const char *session_id,
     const char *participant_id, const struct live_state *l, struct err *e);
+
+/* Sets is_publishing of the participant in session_id (its media is up,
+ * or ended). */
+enum err_code store_participant_publishing_set(struct store *s, const char *session_id,
+    const char *participant_id, int on, struct err *e);
 
 /* A connected participant of a roster; text valid during the callback. */
 struct roster_row {

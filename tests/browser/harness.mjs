@@ -183,7 +183,7 @@ export async function startHarness({ args = [], events = (port) => `ws://127.0.0
   try {
     const port = await freePort();
     server = await startServer({ port, args: [
-      '--endpoint-events', events(port), '--endpoint-whip', whip(port), ...args] });
+      '--media-port', '0', '--endpoint-events', events(port), '--endpoint-whip', whip(port), ...args] });
     track(server.pid, 'rtstage');
     h.server = server;
     h.ivs = ivsClient(server.url);

@@ -37,7 +37,7 @@ export async function startServer({ dataDir = mkdtempSync(join(tmpdir(), 'rtstag
   const log = join(dataDir, 'server.log');
   const { openSync } = await import('node:fs');
   const fd = openSync(log, 'a');
-  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, ...storeArgs, ...args],
+  const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--media-port', '0', ...storeArgs, ...args],
     { stdio: ['ignore', fd, fd] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 500; i++) {

@@ -51,6 +51,8 @@ def pg_ctl(action):
 
 
 SCRATCH = tempfile.mkdtemp(prefix="rtstage-e2e-")
+# Servers a test starts by hand take a free media port too: several run at once.
+os.environ.setdefault("RTSTAGE_MEDIA_PORT", "0")
 atexit.register(shutil.rmtree, SCRATCH, True)
 SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
@@ -85,7 +87,7 @@ class Server:
         """Starts this server from binary (start() uses the one under test)."""
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [binary, "serve", "--listen", "%s:%d" % (self.listen_host, self.port)]
+                [binary, "serve", "--listen", "%s:%d" % (self.listen_host, self.port), "--media-port", "0"]
                 + self.store_args() + self.extra_args,
                 stdout=log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 10

@@ -90,7 +90,7 @@ def test_join_gets_first_stage_state(srv, ivs, form):
         assert me["id"] == tok["participantId"]
         assert me["userId"] == "user-0" and me["attributes"] == {"n": "0"}
         assert me["audioMuted"] is False and me["isPublishing"] is False
-        assert p["disconnected"] == [] and p["serverFeatures"] == []
+        assert p["disconnected"] == [] and p["serverFeatures"] == ["xdp"]
         await ws.send(json.dumps({"type": "PING"}))
         assert (await next_of(ws, "PONG")) == {"type": "PONG"}
         await ws.close()
