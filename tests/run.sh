@@ -9,6 +9,9 @@
 #         a private PostgreSQL cluster (tests/pg.sh)
 #   browser  the IVS Web Broadcast SDK in Debian's Chromium (tests/browser,
 #         playwright-core) against a real rtstage on SQLite
+# The builds run side by side, each in a stream of its own with its own
+# PostgreSQL cluster (tests stop and kill their cluster on purpose); each
+# stream's output is printed whole when it ends, in the order named.
 set -u
 [ $# -gt 0 ] || set -- build
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,16 +47,6 @@ node_tier() {	# node_tier TIER DIR: node's test runner on DIR, counted
 	count "$1" "${p:-0}" "${f:-0}"
 }
 
-# A private PostgreSQL cluster for the second run of the end-to-end suites,
-# removed on exit. Without one, that run counts as a failure.
-PG_DIR=$(mktemp -d)
-PG_URL=$(tests/pg.sh init "$PG_DIR" 2>"$LOG/pg.err") || {
-	cat "$LOG/pg.err"
-	PG_URL=""
-	count "postgresql cluster" 0 1
-}
-trap 'tests/pg.sh remove "$PG_DIR" >/dev/null 2>&1; rm -rf "$LOG"' EXIT
-
 for dir in tests/e2e/js tests/browser; do
 	(cd "$dir" && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }) >"$LOG/npm" 2>&1 ||
 		cat "$LOG/npm"
@@ -72,9 +65,19 @@ unit() {	# unit TIER BINARY: one cmocka binary, counted
 # Unit tests that read RTSTAGE_UNIT_DB run a second time on the cluster,
 # each on an empty database of its own.
 UNIT_DB=$(grep -l RTSTAGE_UNIT_DB tests/unit/*.c | sed 's|.*/||; s|\.c$||')
-unit_db=0
 
-for BUILD in "$@"; do
+stream() {	# stream BUILD: every tier on one build; writes "PASSED FAILED" to $LOG/total
+	BUILD=$1
+	# A private PostgreSQL cluster for the second run of the end-to-end
+	# suites, removed at the end. Without one, that run counts as a failure.
+	PG_DIR=$(mktemp -d)
+	trap 'tests/pg.sh remove "$PG_DIR" >/dev/null 2>&1; rm -rf "$PG_DIR"' EXIT
+	PG_URL=$(tests/pg.sh init "$PG_DIR" 2>"$LOG/pg.err") || {
+		cat "$LOG/pg.err"
+		PG_URL=""
+		count "$BUILD postgresql cluster" 0 1
+	}
+	unit_db=0
 	for t in "$BUILD"/tests/test_*; do
 		case "$t" in *.d) continue ;; esac
 		name=$(basename "$t")
@@ -111,6 +114,30 @@ for BUILD in "$@"; do
 		e2e "$BUILD" postgres
 		unset RTSTAGE_TEST_PG RTSTAGE_TEST_PG_DIR
 	fi
+	echo "$pass $fail" >"$LOG/total"
+}
+
+STREAMS=$(mktemp -d)
+trap 'rm -rf "$LOG" "$STREAMS"' EXIT
+i=0
+for BUILD in "$@"; do
+	i=$((i + 1))
+	mkdir -p "$STREAMS/$i"
+	(LOG="$STREAMS/$i"; pass=0; fail=0; stream "$BUILD") >"$STREAMS/$i/out" 2>&1 &
+done
+wait
+i=0
+for BUILD in "$@"; do
+	i=$((i + 1))
+	cat "$STREAMS/$i/out"
+	if [ -f "$STREAMS/$i/total" ]; then
+		read -r p f <"$STREAMS/$i/total"
+	else
+		p=0 f=1
+		echo "== $BUILD: the stream did not finish"
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
 done
 
 rm -rf "$LOG"
