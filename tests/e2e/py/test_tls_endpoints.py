@@ -1,5 +1,6 @@
 """rtstage's own endpoints (--public-url, the events and WHIP endpoints of stages and tokens)
 and HTTPS (--tls-cert, --tls-key), through boto3, the AWS CLI and raw sockets."""
+import asyncio
 import base64
 import json
 import os
@@ -12,6 +13,7 @@ import time
 import urllib.request
 
 import boto3
+import websockets
 import botocore.exceptions
 import pytest
 from botocore.config import Config
@@ -374,3 +376,41 @@ def test_an_unreadable_key_is_refused_naming_it(pki, tmp_path):
     key.chmod(0)
     err = refused("--tls-cert", pki["cert.pem"], "--tls-key", str(key))
     assert "--tls-key %s: cannot read it: Permission denied" % key in err, err
+
+
+def test_wss_joins_at_the_tokens_own_events_url(tls):
+    """A page on https joins over wss://, at the events_url its token names."""
+    from events_client import Events, claims_of, run
+
+    c = tls_client(tls, tls.ca)
+    arn = c.create_stage(name="wss")["stage"]["arn"]
+    tokens = [c.create_participant_token(stageArn=arn, userId=u)["participantToken"]["token"]
+              for u in ("a", "b")]
+    assert claims_of(tokens[0])["events_url"] == "wss://127.0.0.1:%d/events" % tls.port
+    ctx = ssl.create_default_context(cafile=tls.ca)
+    ids = [claims_of(t)["jti"] for t in tokens]
+
+    async def both_join():
+        a = await Events.join(tokens[0], ssl=ctx)
+        assert a.ws.subprotocol == tokens[0]
+        b = await Events.join(tokens[1], ssl=ctx)
+        await a.roster(ids)
+        await b.roster(ids)
+        assert (await a.ping())["type"] == "PONG"
+        await b.close()
+        await a.roster(ids[:1])
+        await a.close()
+
+    run(both_join())
+    listed = c.list_participants(stageArn=arn, sessionId=c.get_stage(arn=arn)["stage"]["activeSessionId"])
+    assert sorted(p["participantId"] for p in listed["participants"]) == sorted(ids)
+
+    async def refused_without_tls():
+        try:
+            await Events.open("ws://127.0.0.1:%d/events" % tls.port, tokens[0])
+        except (OSError, asyncio.TimeoutError, websockets.exceptions.InvalidMessage,
+                websockets.exceptions.InvalidHandshake):
+            return True
+        return False
+
+    assert run(refused_without_tls())
