@@ -2,7 +2,8 @@
 publisher (POST {whip}/publish/{jti}, aiortc) and a subscriber that decodes it
 (POST {whip}/subscribe/{id}), a subscribe-only participant refused when it
 publishes (403 + 2003) and when it subscribes to someone not publishing
-(404 + 2004); then ListParticipants (filterByPublished), GetParticipant
+(404 + 2004), both holding an events socket as the AWS aiortc samples do;
+then ListParticipants (filterByPublished), GetParticipant
 (published, protocol) and ListParticipantEvents (PUBLISH_STARTED/STOPPED,
 SUBSCRIBE_STARTED/STOPPED with remoteParticipantId, PUBLISH_ERROR), in order."""
 import asyncio
@@ -13,7 +14,7 @@ import pytest
 
 import whip_client as w
 from conftest import Server, cli, client
-from events_client import claims_of
+from events_client import Events, claims_of, path_url
 
 FRAMES = 10
 FRAMES_S = 15
@@ -72,7 +73,12 @@ def history(ivs):
 
     async def flow():
         sessions = []
+        sockets = []
         try:
+            # The subscribers hold an events socket, as the AWS aiortc samples
+            # do (path form); the publisher is a WHIP client alone.
+            for t in (sub, viewer):
+                sockets.append(await Events.join(t["token"], path_url(t["token"])))
             early = await w.subscribe("%s/subscribe/%s" % (whip, pub["participantId"]), viewer["token"])
             sessions.append(early)
             out["early"] = (early.status, early.error)
@@ -86,6 +92,14 @@ def history(ivs):
             assert p.status == 201, (p.status, p.body)
             await p.connected()
 
+            # the samples subscribe when the roster says isPublishing
+            try:
+                await sockets[0].state(lambda st: any(
+                    x["id"] == pub["participantId"] and x["isPublishing"]
+                    for x in st["participants"]), RETRY_S)
+                out["roster_publishing"] = True
+            except asyncio.TimeoutError:
+                out["roster_publishing"] = False
             s = await subscribe_retrying("%s/subscribe/%s" % (whip, pub["participantId"]), sub["token"])
             sessions.append(s)
             assert s.status == 201, (s.status, s.body)
@@ -97,6 +111,8 @@ def history(ivs):
         finally:
             for x in sessions:
                 await x.close()
+            for e in sockets:
+                await e.close()
 
     # A failure is kept, not raised: the fixture runs once, and each test
     # that needs what is missing fails with it (need()).
@@ -145,6 +161,11 @@ def test_the_media_flowed(history):
     need(history, "frames", "deletes")
     assert history["frames"] >= FRAMES, "%d frames decoded in %d s" % (history["frames"], FRAMES_S)
     assert all(200 <= d < 300 for d in history["deletes"]), history["deletes"]
+
+
+def test_the_roster_shows_the_whip_publisher_publishing(history):
+    need(history, "roster_publishing")
+    assert history["roster_publishing"], "no STAGE_STATE with the WHIP publisher isPublishing"
 
 
 def test_subscribing_to_a_participant_not_publishing_is_404_2004(history):
