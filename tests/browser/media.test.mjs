@@ -218,7 +218,9 @@ function mediaSuite(name, args, { xdp, full }) {
       await sleep(2000);
       assert.equal((await b.frames())[ta.participantId], n0, 'frames of a stopped');
       await until(async () => (await mediaNames(ta.participantId)).includes('PUBLISH_STOPPED'),
-        HISTORY_MS, 'PUBLISH_STOPPED of a');
+        HISTORY_MS, 'PUBLISH_STOPPED of a').catch(async (e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await events(ta.participantId))}`);
+      });
       const names = await mediaNames(ta.participantId);
       assert.ok(names.indexOf('PUBLISH_STARTED') < names.indexOf('PUBLISH_STOPPED'), names.join());
       assert.ok(!(await roster()).some((p) => p.participantId === ta.participantId &&
