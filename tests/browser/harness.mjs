@@ -287,6 +287,14 @@ async function openPage(browser, base) {
       ((await rt(() => window.rt.frames))[participantId] ?? 0) >= n, ms,
       `${n} decoded frames of ${participantId}`),
     leave: () => rt(() => window.rt.leave()),
+    // WebRTC statistics (page/stage.js): inbound-rtp of the remote streams of
+    // participant id, outbound-rtp of the published local streams.
+    inbound: (id) => rt((i) => window.rt.inbound(i), id),
+    outbound: () => rt(() => window.rt.outbound()),
+    // The kinds of the tracks received from participant id.
+    remoteKinds: (id) => rt((i) => window.rt.remoteKinds(i), id),
+    // A sendonly audio + video offer of this browser (fake devices).
+    makeOffer: () => rt(() => window.rt.makeOffer()),
     close: async () => {
       await page.evaluate(() => window.rt?.leave()).catch(() => {});
       await context.close();

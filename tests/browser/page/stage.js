@@ -70,6 +70,8 @@
           if (name === SDK.StageEvents.STAGE_PARTICIPANT_STREAMS_ADDED) show(args[0], args[1]);
         });
       }
+      rt.localStreams = streams;
+      keepStreams(stage);
       rt.joined = null;
       stage.join().then(() => { rt.joined = { ok: true }; },
         (e) => { rt.joined = { ok: false, error: plain(e) }; });
@@ -105,6 +107,87 @@
       v.play().catch(() => {});
     }
   }
+
+  // For the media tests: the remote StageStreams of each participant (kept
+  // from the streams-added and -removed events) and the WebRTC statistics of
+  // remote and local streams as plain JSON.
+  rt.remote = {};	// remote participant id -> [RemoteStageStream]
+  rt.localStreams = [];	// the LocalStageStreams published
+
+  function keepStreams(stage) {
+    const E = SDK.StageEvents;
+    stage.on(E.STAGE_PARTICIPANT_STREAMS_ADDED, (p, streams) => {
+      if (!p || p.isLocal) return;
+      rt.remote[p.id] = [...(rt.remote[p.id] ?? []), ...(streams ?? [])];
+    });
+    stage.on(E.STAGE_PARTICIPANT_STREAMS_REMOVED, (p, streams) => {
+      if (!p || p.isLocal) return;
+      const gone = new Set((streams ?? []).map((s) => s.id));
+      rt.remote[p.id] = (rt.remote[p.id] ?? []).filter((s) => !gone.has(s.id));
+    });
+  }
+
+  // The RTP entries (type: inbound-rtp or outbound-rtp) of a stream's
+  // requestRTCStats() report, with their codec's mimeType and fmtp line.
+  async function rtpStats(stream, type) {
+    let report;
+    try { report = await stream.requestRTCStats(); } catch (e) { return [{ error: String(e) }]; }
+    if (!report) return [];
+    const out = [];
+    report.forEach((r) => {
+      if (r.type !== type) return;
+      const codec = r.codecId ? report.get(r.codecId) : null;
+      out.push({ kind: r.kind, ssrc: r.ssrc, packetsReceived: r.packetsReceived ?? null,
+        packetsSent: r.packetsSent ?? null, bytesReceived: r.bytesReceived ?? null,
+        framesDecoded: r.framesDecoded ?? null, framesEncoded: r.framesEncoded ?? null,
+        mimeType: codec?.mimeType ?? null, sdpFmtpLine: codec?.sdpFmtpLine ?? null,
+        payloadType: codec?.payloadType ?? null });
+    });
+    return out;
+  }
+
+  // inbound-rtp statistics of every remote stream of participant id.
+  rt.inbound = async (id) => {
+    const out = [];
+    for (const s of rt.remote[id] ?? []) {
+      for (const r of await rtpStats(s, 'inbound-rtp'))
+        out.push({ streamType: s.streamType, trackKind: s.mediaStreamTrack?.kind ?? null, ...r });
+    }
+    return out;
+  };
+
+  // outbound-rtp statistics of every published local stream.
+  rt.outbound = async () => {
+    const out = [];
+    for (const s of rt.localStreams) {
+      for (const r of await rtpStats(s, 'outbound-rtp'))
+        out.push({ streamType: s.streamType, trackKind: s.mediaStreamTrack?.kind ?? null, ...r });
+    }
+    return out;
+  };
+
+  // The kinds of the remote tracks received from participant id ('audio', 'video').
+  rt.remoteKinds = (id) => (rt.remote[id] ?? []).map((s) => s.mediaStreamTrack?.kind ?? null);
+
+  // A WebRTC offer of this browser for sendonly audio and video (fake
+  // devices), for raw WHIP requests of the tests.
+  rt.makeOffer = async () => {
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    const pc = new RTCPeerConnection();
+    for (const t of media.getTracks()) pc.addTransceiver(t, { direction: 'sendonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') { resolve(); return; }
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+      setTimeout(resolve, 3000);
+    });
+    const sdp = pc.localDescription.sdp;
+    pc.close();
+    for (const t of media.getTracks()) t.stop();
+    return sdp;
+  };
 
   window.rt = rt;
 })();
