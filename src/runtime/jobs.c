@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "ivs/session.h"
+#include "store/session_store.h"
 #include "limits.h"
 #include "runtime/jobs.h"
 #include "store/store.h"
@@ -52,10 +53,15 @@ static void
 timers(long long *next_idle, long long *next_retain)
 {
 	struct err e = { ERR_OK, "" };
+	struct store *s;
 	long long mono = mono_ms(), now = session_now_ms();
+	int any = 0;
 
 	if (mono >= *next_idle) {
-		if (store_write(end_idle_tx, &now, &e) != ERR_OK)
+		/* a write (and its sync) only when a session is due to end */
+		if ((s = store_thread(&e)) == NULL ||
+		    store_sessions_any_idle(s, now - q.idle_ms, &any, &e) != ERR_OK ||
+		    (any && store_write(end_idle_tx, &now, &e) != ERR_OK))
 			log_msg(LOG_WARN, "ending idle sessions: %s", e.msg);
 		*next_idle = mono + LIMIT_SESSION_SWEEP_MS;
 	}

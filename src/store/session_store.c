@@ -27,6 +27,9 @@ static const char SQL_SESSION_END[] =
 static const char SQL_SESSIONS_END_IDLE[] =
     "UPDATE stage_sessions SET end_ms = ? "
     "WHERE end_ms = 0 AND empty_since_ms <= ? AND connected = 0";
+static const char SQL_SESSIONS_ANY_IDLE[] =
+    "SELECT 1 FROM stage_sessions "
+    "WHERE end_ms = 0 AND empty_since_ms <= ? AND connected = 0 LIMIT 1";
 static const char SQL_SESSIONS_PAGE[] =
     "SELECT " SESSION_COLS " FROM stage_sessions WHERE stage_arn = ? AND seq < ? "
     "ORDER BY seq DESC LIMIT ?";
@@ -257,6 +260,22 @@ store_sessions_end_idle(struct store *s, long long now_ms, long long idle_before
 	store_bind_int(st, 1, now_ms);
 	store_bind_int(st, 2, idle_before_ms);
 	return store_run(st, e);
+}
+
+enum err_code
+store_sessions_any_idle(struct store *s, long long idle_before_ms, int *any, struct err *e)
+{
+	struct store_stmt *st = store_sql(s, SQL_SESSIONS_ANY_IDLE, e);
+	enum store_step step;
+
+	*any = 0;
+	if (st == NULL)
+		return e->code;
+	store_bind_int(st, 1, idle_before_ms);
+	if ((step = store_step(st, e)) == STORE_ROW)
+		*any = 1;
+	store_reset(st);
+	return step == STORE_FAILED ? e->code : ERR_OK;
 }
 
 enum err_code

@@ -63,6 +63,12 @@ enum err_code store_session_connected(struct store *s, const char *id, int delta
 enum err_code store_session_end(struct store *s, const char *id, long long now_ms,
     struct err *e);
 
+/* Sets *any when some active session has had nobody connected since
+ * idle_before_ms or earlier: store_sessions_end_idle would end it. A read:
+ * the periodic sweep writes (and syncs) only when there is something to end. */
+enum err_code store_sessions_any_idle(struct store *s, long long idle_before_ms, int *any,
+    struct err *e);
+
 /* Ends, at now_ms, every active session with nobody connected since
  * idle_before_ms or earlier. */
 enum err_code store_sessions_end_idle(struct store *s, long long now_ms,
