@@ -302,3 +302,50 @@ def test_inspect_names_the_key_and_says_why_not(srv, ivs, setup):
     rc, out = inspect(srv, token)
     assert rc == 1, out
     assert "verdict:   NOT VALID: no public key has the header's kid (deleted, or never imported)" in out
+
+
+def test_a_customer_signed_token_publishes_media(srv, ivs, setup):
+    """Customer-signed, the token publishes through the bare WHIP URL (a non-browser
+    client) and a participant holding an rtstage token decodes what it sends."""
+    import whip_client as w
+
+    stage, priv, kid = setup
+    claims = claims_for(stage, user_id="app-publisher")
+    token = sign(priv, kid, claims)
+    viewer = ivs.create_participant_token(stageArn=stage["arn"], userId="viewer",
+                                          capabilities=["SUBSCRIBE"])["participantToken"]["token"]
+
+    async def go():
+        pub = await w.publish(stage["endpoints"]["whip"], token)
+        sub = None
+        try:
+            assert pub.status == 201, (pub.status, pub.body)
+            await pub.connected()
+            end = time.monotonic() + 10
+            while True:  # 429 while the publisher's media is starting
+                sub = await w.subscribe(stage["endpoints"]["whip"] + "/subscribe/" + claims["jti"], viewer)
+                if sub.status != 429 or time.monotonic() > end:
+                    break
+                await sub.close()
+                sub = None
+                await asyncio.sleep(0.3)
+            assert sub.status == 201, (sub.status, sub.body)
+            await asyncio.wait_for(sub.track_arrived["video"].wait(), 15)
+            got, _ = await w.count_frames(sub.tracks["video"], 10)
+            assert got >= 10
+        finally:
+            for s in (sub, pub):
+                if s is not None:
+                    await s.close()
+
+    w.run(go())
+    session = ivs.get_stage(arn=stage["arn"])["stage"].get("activeSessionId") or \
+        ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"][0]["sessionId"]
+    deadline = time.time() + 5
+    while True:
+        names = [e["name"] for e in ivs.list_participant_events(
+            stageArn=stage["arn"], sessionId=session, participantId=claims["jti"])["events"]]
+        if "PUBLISH_STARTED" in names or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert "PUBLISH_STARTED" in names, names
