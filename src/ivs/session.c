@@ -133,7 +133,14 @@ session_leave(struct store *s, const char *stage_arn, const char *participant_id
 	struct session_rec ses;
 
 	*empty = 0;
+	/* Whoever ends it (the last socket, DisconnectParticipant, a WHIP
+	 * participant's last media), the media ends with the participant: its
+	 * stops are recorded here, before the LEFT, from the history itself.
+	 * The SFU's session_ended hooks come later, find the participant
+	 * gone and have nothing left to record; stops that arrived first
+	 * closed their media already, so nothing is recorded twice. */
 	if (connected_in(s, stage_arn, participant_id, &ses, e) != ERR_OK ||
+	    store_participant_media_stop(s, ses.id, participant_id, now_ms, e) != ERR_OK ||
 	    store_participant_disconnect(s, ses.id, participant_id, e) != ERR_OK ||
 	    store_session_connected(s, ses.id, -1, now_ms, e) != ERR_OK ||
 	    record(s, ses.id, participant_id, "LEFT", now_ms, e) != ERR_OK)

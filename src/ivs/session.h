@@ -28,7 +28,9 @@ struct session_join {
 enum err_code session_join(struct store *s, const struct session_join *j, long long now_ms,
     char session_id[SESSION_ID_CAP], struct err *e);
 
-/* The participant leaves: DISCONNECTED and a LEFT event. Sets *empty when
+/* The participant leaves: the media it has running by its history gets
+ * its PUBLISH_STOPPED / SUBSCRIBE_STOPPED, then DISCONNECTED and a LEFT
+ * event (session_revoke, session_end_stage and session_recover likewise). Sets *empty when
  * nobody is connected to the stage any more (the idle time starts).
  * ERR_NOT_FOUND when the participant is not connected to the stage. */
 enum err_code session_leave(struct store *s, const char *stage_arn, const char *participant_id,
