@@ -504,7 +504,9 @@ write_tx(struct store *s, void *arg, struct err *e)
 
 	if (j->what != W_LEAVE)
 		return session_set_live(s, j->arn, j->pid, &j->live, e);
-	/* its media ends with it: session_leave records the stops first */
+	/* its media ends with it: the stops come before the LEFT */
+	if (session_stop_media(s, j->arn, j->pid, session_now_ms(), e) != ERR_OK)
+		return e->code;
 	return session_leave(s, j->arn, j->pid, session_now_ms(), &empty, e);
 }
 
