@@ -142,6 +142,26 @@ session_leave(struct store *s, const char *stage_arn, const char *participant_id
 	return ERR_OK;
 }
 
+/* Whoever ends a participant (its last socket, DisconnectParticipant,
+ * DeleteStage, a restart), its media ends with it, and the SFU's
+ * session_ended hooks arrive only after the participant is DISCONNECTED,
+ * when session_event has nobody to record them for. So the stops are
+ * recorded with the leave, before the LEFT, from the history itself:
+ * the history is the record of what started and what stopped, the same
+ * on every node, with no need to ask the SFU of the node holding the
+ * media. Stops that arrived first closed their media already, so
+ * nothing is recorded twice; late hooks find nothing to record. */
+enum err_code
+session_stop_media(struct store *s, const char *stage_arn, const char *participant_id,
+    long long now_ms, struct err *e)
+{
+	struct session_rec ses;
+
+	if (connected_in(s, stage_arn, participant_id, &ses, e) != ERR_OK)
+		return e->code;
+	return store_participant_media_stop(s, ses.id, participant_id, now_ms, e);
+}
+
 static int
 known_code(const char *code)
 {
@@ -254,7 +274,8 @@ session_revoke(struct store *s, const char *stage_arn, const char *participant_i
 	if (store_revocation_insert(s, stage_arn, participant_id, now_ms, e) != ERR_OK ||
 	    store_token_revoke(s, stage_arn, participant_id, e) != ERR_OK)
 		return e->code;
-	if (session_leave(s, stage_arn, participant_id, now_ms, &empty, e) == ERR_OK)
+	if (session_stop_media(s, stage_arn, participant_id, now_ms, e) == ERR_OK &&
+	    session_leave(s, stage_arn, participant_id, now_ms, &empty, e) == ERR_OK)
 		*was_connected = 1;
 	else if (e->code == ERR_NOT_FOUND)
 		e->code = ERR_OK;

@@ -28,6 +28,15 @@ struct session_join {
 enum err_code session_join(struct store *s, const struct session_join *j, long long now_ms,
     char session_id[SESSION_ID_CAP], struct err *e);
 
+/* The media a connected participant has running by its history (a
+ * PUBLISH_STARTED, or a SUBSCRIBE_STARTED of a remote, not yet stopped)
+ * gets its PUBLISH_STOPPED / SUBSCRIBE_STOPPED at now_ms: call it before
+ * session_leave when the participant's media ends with it
+ * (session_revoke, session_end_stage and session_recover do it
+ * themselves). ERR_NOT_FOUND when it is not connected to the stage. */
+enum err_code session_stop_media(struct store *s, const char *stage_arn,
+    const char *participant_id, long long now_ms, struct err *e);
+
 /* The participant leaves: DISCONNECTED and a LEFT event. Sets *empty when
  * nobody is connected to the stage any more (the idle time starts).
  * ERR_NOT_FOUND when the participant is not connected to the stage. */
@@ -59,13 +68,15 @@ enum err_code session_end_idle(struct store *s, long long now_ms, long long idle
     struct err *e);
 
 /* At start, before serving: every participant CONNECTED through node
- * becomes DISCONNECTED with a LEFT event (nobody is connected after a
- * restart); their sessions then end as idle ones do. */
+ * has its running media stopped and becomes DISCONNECTED with a LEFT
+ * event (nobody is connected after a restart); their sessions then end as
+ * idle ones do. */
 enum err_code session_recover(struct store *s, const char *node, long long now_ms,
     struct err *e);
 
 /* DeleteStage, inside its job: the stage's active session ends now, its
- * participants DISCONNECTED with LEFT events. Nothing to do is ERR_OK. */
+ * participants' running media stopped and they DISCONNECTED with LEFT
+ * events. Nothing to do is ERR_OK. */
 enum err_code session_end_stage(struct store *s, const char *stage_arn, long long now_ms,
     struct err *e);
 
@@ -80,8 +91,9 @@ enum err_code session_retain(struct store *s, long long now_ms, int days, struct
 
 /* DisconnectParticipant's write: participant_id may no longer join
  * stage_arn (whoever signed its token); its token record, if rtstage
- * issued it, is marked revoked; if connected it becomes DISCONNECTED with
- * a LEFT event (*was_connected set). */
+ * issued it, is marked revoked; if connected its running media is
+ * stopped (session_stop_media) and it becomes DISCONNECTED with a LEFT
+ * event (*was_connected set). */
 enum err_code session_revoke(struct store *s, const char *stage_arn,
     const char *participant_id, long long now_ms, int *was_connected, struct err *e);
 

@@ -532,6 +532,22 @@ sfu_end_stage(const char *stage_arn)
 }
 
 int
+sfu_has_sessions(const char *stage_arn, const char *participant_id)
+{
+	struct peer *p;
+	int any = 0;
+
+	if (g == NULL || stage_arn == NULL || participant_id == NULL)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	for (p = g->peers; p != NULL && !any; p = p->next)
+		any = !p->ending && strcmp(p->stage_arn, stage_arn) == 0 &&
+		    strcmp(p->participant_id, participant_id) == 0;
+	pthread_mutex_unlock(&g->lock);
+	return any;
+}
+
+int
 sfu_is_publishing(const char *stage_arn, const char *participant_id)
 {
 	struct peer *p;

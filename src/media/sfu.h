@@ -108,6 +108,10 @@ enum err_code sfu_end_session(const char *id, const char *participant_id, struct
 void sfu_end_participant(const char *stage_arn, const char *participant_id);
 void sfu_end_stage(const char *stage_arn);
 
+/* Has participant_id of stage_arn a media session not ending (of either
+ * role, up or still starting)? */
+int sfu_has_sessions(const char *stage_arn, const char *participant_id);
+
 /* Is participant_id of stage_arn publishing with media up? */
 int sfu_is_publishing(const char *stage_arn, const char *participant_id);
 

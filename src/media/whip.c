@@ -96,9 +96,10 @@ refuse(struct whip_result *r, enum refusal why, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- bare-WHIP publishers ---------------------------------------------------- */
+/* ---- WHIP-only participants --------------------------------------------------- */
 
-/* Remembers (arn, pid) as joined by its WHIP publish. 0, or -1 when full. */
+/* Remembers (arn, pid) as joined by its WHIP offer alone. 0, or -1 when
+ * full. */
 static int
 bare_add(const char *arn, const char *pid)
 {
@@ -122,7 +123,7 @@ bare_add(const char *arn, const char *pid)
 }
 
 int
-whip_bare_take(const char *stage_arn, const char *participant_id)
+whip_bare_ended(const char *stage_arn, const char *participant_id)
 {
 	size_t i;
 	int found = 0;
@@ -130,7 +131,8 @@ whip_bare_take(const char *stage_arn, const char *participant_id)
 	pthread_mutex_lock(&w.lock);
 	for (i = 0; i < w.n_bare && !found; i++)
 		if (strcmp(w.bare[i].arn, stage_arn) == 0 &&
-		    strcmp(w.bare[i].pid, participant_id) == 0) {
+		    strcmp(w.bare[i].pid, participant_id) == 0 &&
+		    !sfu_has_sessions(stage_arn, participant_id)) {	/* not a republish */
 			w.bare[i] = w.bare[--w.n_bare];
 			found = 1;
 		}
@@ -140,8 +142,26 @@ whip_bare_take(const char *stage_arn, const char *participant_id)
 
 /* ---- the store's part ------------------------------------------------------- */
 
-/* A refused capability, in the participant's history (when it is
- * connected: a participant with no session has no history to write). */
+/* The facts of a WHIP-only participant's join. */
+static struct session_join
+whip_join_of(const struct whip_caller *wc)
+{
+	return (struct session_join){ wc->stage_arn, { .participant_id = wc->participant_id,
+	    .user_id = wc->user_id ? wc->user_id : "",
+	    .attributes = wc->attributes ? wc->attributes : "{}", .protocol = "WHIP",
+	    .browser_name = "", .browser_version = "", .os_name = "", .os_version = "",
+	    .sdk_version = "", .node = "" } };
+}
+
+/* A refused offer, in the participant's history. A connected participant
+ * gets the error alone. One that offered over HTTP with no events socket
+ * and no media (so not connected) is recorded as it took part: JOINED,
+ * the error, LEFT, at one time, in the stage's active session (started
+ * if there is none). An error with no participant row would be out of
+ * reach of ListParticipants, and a participant left CONNECTED with no
+ * socket and no media would stay in the roster until the next restart.
+ * Through a socket that is no longer joined (a race with its close),
+ * nothing is recorded. */
 struct event_job {
 	const struct whip_caller *w;
 	const char *name, *remote, *code;
@@ -151,9 +171,22 @@ static enum err_code
 event_tx(struct store *s, void *arg, struct err *e)
 {
 	struct event_job *j = arg;
+	struct session_join sj = whip_join_of(j->w);
+	char session_id[SESSION_ID_CAP];
+	long long now = session_now_ms();
+	int connected = 1, empty;
 
-	return session_event(s, j->w->stage_arn, j->w->participant_id, j->name, j->remote,
-	    j->code, session_now_ms(), e);
+	if (!j->w->via_socket && session_is_connected(s, j->w->stage_arn,
+	    j->w->participant_id, &connected, e) != ERR_OK)
+		return e->code;
+	if (!connected && session_join(s, &sj, now, session_id, e) != ERR_OK)
+		return e->code;
+	if (session_event(s, j->w->stage_arn, j->w->participant_id, j->name, j->remote, j->code,
+	    now, e) != ERR_OK)
+		return e->code;
+	if (!connected)
+		return session_leave(s, j->w->stage_arn, j->w->participant_id, now, &empty, e);
+	return ERR_OK;
 }
 
 static void
@@ -169,8 +202,9 @@ record_error(const struct whip_caller *wc, enum sfu_role role, const char *remot
 		    e.msg);
 }
 
-/* Joins a publisher with no events socket as a WHIP participant, unless
- * it is connected already. *joined says whether it was. */
+/* Joins a participant offering with no events socket (a publisher or a
+ * subscriber) as a WHIP participant, unless it is connected already.
+ * *joined says whether it was. */
 struct join_job {
 	const struct whip_caller *w;
 	int joined;
@@ -180,10 +214,7 @@ static enum err_code
 join_tx(struct store *s, void *arg, struct err *e)
 {
 	struct join_job *j = arg;
-	struct session_join sj = { j->w->stage_arn, { .participant_id = j->w->participant_id,
-	    .user_id = j->w->user_id, .attributes = j->w->attributes, .protocol = "WHIP",
-	    .browser_name = "", .browser_version = "", .os_name = "", .os_version = "",
-	    .sdk_version = "", .node = "" } };
+	struct session_join sj = whip_join_of(j->w);
 	char session_id[SESSION_ID_CAP];
 	int connected;
 
@@ -262,7 +293,7 @@ allowed(const struct whip_caller *wc, enum sfu_role role, const char *remote,
 	return 0;
 }
 
-/* Turns the SFU's answer a into r; publishers without a socket join. */
+/* Turns the SFU's answer a into r; participants without a socket join. */
 static void
 take_answer(const struct whip_caller *wc, enum sfu_role role, const char *remote,
     struct sfu_answer *a, struct whip_result *r)
@@ -286,15 +317,15 @@ take_answer(const struct whip_caller *wc, enum sfu_role role, const char *remote
 		(void)sfu_end_session(a->session_id, NULL, &e);
 		return refuse(r, R_INTERNAL, "the session URL is too long");
 	}
-	if (role == SFU_PUBLISH && !wc->via_socket) {
+	if (!wc->via_socket) {
 		if (store_write(join_tx, &jj, &e) != ERR_OK ||
 		    (jj.joined && bare_add(wc->stage_arn, wc->participant_id) != 0)) {
-			log_msg(LOG_WARN, "whip: joining %s as a WHIP publisher: %s",
-			    wc->participant_id, e.code ? e.msg : "too many WHIP publishers");
+			log_msg(LOG_WARN, "whip: joining %s as a WHIP participant: %s",
+			    wc->participant_id, e.code ? e.msg : "too many WHIP participants");
 			(void)sfu_end_session(a->session_id, NULL, &e);
 			return refuse(r, e.code ? R_INTERNAL : R_BUSY, "%s", e.code ?
 			    "the join could not be recorded" : "this node follows too many WHIP "
-			    "publishers; try again later");
+			    "participants; try again later");
 		}
 	}
 	r->status = 201;

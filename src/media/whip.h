@@ -4,7 +4,7 @@
  *
  * It knows the WHIP URLs, the token and capability rules, the IVS error
  * codes of the answers, CORS, and which participants joined by their
- * WHIP publish alone (no events socket). It never touches RTP: sfu.h is
+ * WHIP offers alone (no events socket). It never touches RTP: sfu.h is
  * its whole view of the media.
  */
 #ifndef RTSTAGE_MEDIA_WHIP_H
@@ -48,8 +48,8 @@ void whip_init(void);
  * URL after the whip base: "publish/ID", "subscribe/ID", or "" (a bare
  * WHIP publish as w's participant). Checks the target and capabilities
  * (a refusal of a capability is recorded as PUBLISH_ERROR or
- * SUBSCRIBE_ERROR), joins a publisher with no events socket as a WHIP
- * participant, and asks the SFU. Fills *r (free it with
+ * SUBSCRIBE_ERROR), asks the SFU, and joins a participant offering with
+ * no events socket as a WHIP participant. Fills *r (free it with
  * whip_result_free). Waits for the SFU (milliseconds) and the store: run
  * it on a worker or job thread, never on an event loop. Thread-safe. */
 void whip_offer(const struct whip_caller *w, const char *target, const char *sdp, size_t len,
@@ -63,9 +63,10 @@ void whip_result_free(struct whip_result *r);
  * Runs on HTTP worker threads. */
 void whip_route(const struct http_request *req, struct http_response *res, struct call *c);
 
-/* Did participant_id of stage_arn join by its WHIP publish alone? If so
- * it is forgotten (its media ended: the caller records its leave) and 1
- * is returned; else 0. Thread-safe. */
-int whip_bare_take(const char *stage_arn, const char *participant_id);
+/* One of the media sessions of participant_id of stage_arn ended. Did
+ * it join by its WHIP offers alone (no events socket), and has it no
+ * media session left? If so it is forgotten (the caller records its
+ * leave) and 1 is returned; else 0. Thread-safe. */
+int whip_bare_ended(const char *stage_arn, const char *participant_id);
 
 #endif

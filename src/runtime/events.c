@@ -504,10 +504,8 @@ write_tx(struct store *s, void *arg, struct err *e)
 
 	if (j->what != W_LEAVE)
 		return session_set_live(s, j->arn, j->pid, &j->live, e);
-	/* its publish ends with it: recorded before the leave */
-	if (sfu_is_publishing(j->arn, j->pid) &&
-	    session_event(s, j->arn, j->pid, "PUBLISH_STOPPED", NULL, NULL, session_now_ms(),
-	    e) != ERR_OK && e->code != ERR_NOT_FOUND)
+	/* its media ends with it: the stops come before the LEFT */
+	if (session_stop_media(s, j->arn, j->pid, session_now_ms(), e) != ERR_OK)
 		return e->code;
 	return session_leave(s, j->arn, j->pid, session_now_ms(), &empty, e);
 }

@@ -2,7 +2,8 @@
  * from the SFU's threads to the runtime's store thread, which records
  * the participant's publishing state and its history (PUBLISH_STARTED,
  * SUBSCRIBE_STOPPED, ...) and then tells every node the roster changed.
- * A WHIP publisher with no events socket leaves when its media ends.
+ * A WHIP participant with no events socket leaves when its last media
+ * session ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ struct media_job {
 	char remote[SFU_PID_CAP];
 	char reason[32];
 	char error_code[40];
-	int leaves;			/* a bare-WHIP publisher whose media ended */
+	int leaves;			/* a WHIP-only participant whose last media ended */
 };
 
 /* The history event of j (NULL: none). */
@@ -70,8 +71,8 @@ media_job(void *arg)
 	struct err e = { ERR_OK, "" };
 	struct bus_event ev = { .kind = BUS_ROSTER_CHANGED };
 
-	if (j->what == M_ENDED && j->publish && whip_bare_take(j->arn, j->pid))
-		j->leaves = !sfu_is_publishing(j->arn, j->pid);	/* not a republish */
+	if (j->what == M_ENDED)
+		j->leaves = whip_bare_ended(j->arn, j->pid);
 	/* a participant that left first has nothing more to record */
 	if (store_write(media_tx, j, &e) != ERR_OK && e.code != ERR_NOT_FOUND)
 		log_msg(LOG_WARN, "media: recording %s of %s in %s: %s", event_name(j), j->pid,

@@ -77,6 +77,30 @@ static const char SQL_EVENTS_PAGE[] =
     "SELECT " EVENT_COLS " FROM participant_events "
     "WHERE session_id = ? AND participant_id = ? AND seq > ? ORDER BY seq LIMIT ?";
 
+/* The stops of the media a connected participant still has running, as
+ * its own history tells: each PUBLISH_STARTED, and each SUBSCRIBE_STARTED
+ * of a remote participant, with no later start, stop or error of the same
+ * media gets its PUBLISH_STOPPED or SUBSCRIBE_STOPPED at the given time.
+ * cond selects the participants (p); the time is the first parameter. */
+#define STOPS_OF(cond) "INSERT INTO participant_events (session_id, participant_id, name, " \
+	"event_ms, remote_participant_id, error_code, previous_token, new_token) " \
+	"SELECT s.session_id, s.participant_id, CASE s.name WHEN 'PUBLISH_STARTED' " \
+	"THEN 'PUBLISH_STOPPED' ELSE 'SUBSCRIBE_STOPPED' END, ?, s.remote_participant_id, " \
+	"'', '', '' FROM session_participants p JOIN participant_events s " \
+	"ON s.session_id = p.session_id AND s.participant_id = p.participant_id " \
+	"WHERE " cond " AND p.state = 'CONNECTED' " \
+	"AND s.name IN ('PUBLISH_STARTED', 'SUBSCRIBE_STARTED') AND NOT EXISTS (" \
+	"SELECT 1 FROM participant_events t WHERE t.session_id = s.session_id " \
+	"AND t.participant_id = s.participant_id AND t.seq > s.seq " \
+	"AND t.remote_participant_id = s.remote_participant_id AND (" \
+	"(s.name = 'PUBLISH_STARTED' AND t.name IN ('PUBLISH_STARTED', 'PUBLISH_STOPPED', " \
+	"'PUBLISH_ERROR')) OR (s.name = 'SUBSCRIBE_STARTED' AND t.name IN " \
+	"('SUBSCRIBE_STARTED', 'SUBSCRIBE_STOPPED', 'SUBSCRIBE_ERROR')))) ORDER BY s.seq"
+static const char SQL_PARTICIPANT_STOPS[] =
+    STOPS_OF("p.session_id = ? AND p.participant_id = ?");
+static const char SQL_SESSION_STOPS[] = STOPS_OF("p.session_id = ?");
+static const char SQL_NODE_STOPS[] = STOPS_OF("p.node = ?");
+
 /* Dropping the participants of a node: LEFT events first, then the
  * sessions' counts, then the participants' state. */
 static const char SQL_NODE_LEFT[] =
@@ -485,10 +509,18 @@ run_at(struct store *s, const char *sql, long long ms, const char *const *texts,
 }
 
 enum err_code
+store_participant_media_stop(struct store *s, const char *session_id,
+    const char *participant_id, long long now_ms, struct err *e)
+{
+	return run_at(s, SQL_PARTICIPANT_STOPS, now_ms, TEXTS(session_id, participant_id), e);
+}
+
+enum err_code
 store_participants_drop_node(struct store *s, const char *node, long long now_ms,
     struct err *e)
 {
-	if (run_at(s, SQL_NODE_LEFT, now_ms, TEXTS(node), e) != ERR_OK ||
+	if (run_at(s, SQL_NODE_STOPS, now_ms, TEXTS(node), e) != ERR_OK ||
+	    run_at(s, SQL_NODE_LEFT, now_ms, TEXTS(node), e) != ERR_OK ||
 	    run_at(s, SQL_NODE_COUNTS, now_ms, TEXTS(node, node), e) != ERR_OK)
 		return e->code;
 	return run_texts(s, SQL_NODE_DISCONNECT, TEXTS(node), e);
@@ -498,7 +530,8 @@ enum err_code
 store_participants_drop_session(struct store *s, const char *session_id, long long now_ms,
     struct err *e)
 {
-	if (run_at(s, SQL_SESSION_LEFT, now_ms, TEXTS(session_id), e) != ERR_OK)
+	if (run_at(s, SQL_SESSION_STOPS, now_ms, TEXTS(session_id), e) != ERR_OK ||
+	    run_at(s, SQL_SESSION_LEFT, now_ms, TEXTS(session_id), e) != ERR_OK)
 		return e->code;
 	return run_texts(s, SQL_SESSION_DISCONNECT, TEXTS(session_id), e);
 }

@@ -138,13 +138,21 @@ enum err_code store_events_page(struct store *s, const char *session_id,
     const char *participant_id, long long after, int limit,
     enum err_code (*row)(void *arg, const struct event_row *r), void *arg, struct err *e);
 
-/* Every participant CONNECTED through node becomes DISCONNECTED with a LEFT
- * event at now_ms, and its session's count falls accordingly. */
+/* The media the connected participant still has running by its history
+ * (a PUBLISH_STARTED, or a SUBSCRIBE_STARTED of a remote, not yet stopped)
+ * gets its PUBLISH_STOPPED / SUBSCRIBE_STOPPED at now_ms. Nothing running
+ * is ERR_OK. */
+enum err_code store_participant_media_stop(struct store *s, const char *session_id,
+    const char *participant_id, long long now_ms, struct err *e);
+
+/* Every participant CONNECTED through node becomes DISCONNECTED with its
+ * running media stopped (store_participant_media_stop) and a LEFT event at
+ * now_ms, and its session's count falls accordingly. */
 enum err_code store_participants_drop_node(struct store *s, const char *node,
     long long now_ms, struct err *e);
 
-/* Every participant CONNECTED in session_id becomes DISCONNECTED with a
- * LEFT event at now_ms. */
+/* Every participant CONNECTED in session_id becomes DISCONNECTED with its
+ * running media stopped and a LEFT event at now_ms. */
 enum err_code store_participants_drop_session(struct store *s, const char *session_id,
     long long now_ms, struct err *e);
 

@@ -240,3 +240,89 @@ def test_refused_publish_is_a_publish_error(ivs, history):
     assert len(errors) == 1, ve
     assert errors[0].get("errorCode") == "INSUFFICIENT_CAPABILITIES", errors
     assert not any(e["name"] in ("PUBLISH_STARTED", "SUBSCRIBE_STARTED") for e in ve), ve
+
+
+def names_of(ivs, stage, pid):
+    """The event names of pid in the stage's session, in order."""
+    return [e["name"] for e in events(ivs, stage, session_of(ivs, stage), pid)]
+
+
+def test_socketless_refusals_are_a_join_the_error_and_a_leave(ivs):
+    """A refused WHIP offer (403 + 2003) by a participant with no events socket
+    and no media: it is in the session, DISCONNECTED, with JOINED, the
+    PUBLISH_ERROR or SUBSCRIBE_ERROR, LEFT, and nobody stays connected."""
+    stage = ivs.create_stage(name="media-refused-socketless")["stage"]
+    tok = lambda user, caps: ivs.create_participant_token(  # noqa: E731
+        stageArn=stage["arn"], userId=user, capabilities=caps)["participantToken"]
+    viewer, sender = tok("refused-viewer", ["SUBSCRIBE"]), tok("refused-sender", ["PUBLISH"])
+    whip = claims_of(viewer["token"])["whip_url"]
+
+    async def flow():
+        out = []
+        for url, t, fn in (("%s/publish/%s" % (whip, viewer["participantId"]), viewer, w.publish),
+                           ("%s/subscribe/%s" % (whip, viewer["participantId"]), sender,
+                            w.subscribe)):
+            s = await fn(url, t["token"])
+            out.append((s.status, s.error.get("code")))
+            await s.close()
+        return out
+
+    assert w.run(flow(), 30) == [(403, 2003), (403, 2003)]
+    sid = session_of(ivs, stage)
+    for t, want in ((viewer, "PUBLISH_ERROR"), (sender, "SUBSCRIBE_ERROR")):
+        evs = events(ivs, stage, sid, t["participantId"])
+        assert [e["name"] for e in evs] == ["JOINED", want, "LEFT"], evs
+        assert evs[1].get("errorCode") == "INSUFFICIENT_CAPABILITIES", evs
+        p = ivs.get_participant(stageArn=stage["arn"], sessionId=sid,
+                                participantId=t["participantId"])["participant"]
+        assert p["state"] == "DISCONNECTED" and p.get("protocol") == "WHIP", p
+        assert p["published"] is False, p
+    connected = ivs.list_participants(stageArn=stage["arn"], sessionId=sid,
+                                      filterByState="CONNECTED")["participants"]
+    assert connected == [], connected
+
+
+def test_disconnect_while_media_runs_records_the_stops_before_left(ivs):
+    """DisconnectParticipant of a subscriber holding an events socket, then of a
+    WHIP-only publisher, while their media runs: each history ends with the
+    stop of what was running, then LEFT, and nothing is recorded twice."""
+    stage = ivs.create_stage(name="media-disconnect")["stage"]
+    tok = lambda user, caps: ivs.create_participant_token(  # noqa: E731
+        stageArn=stage["arn"], userId=user, capabilities=caps)["participantToken"]
+    pub, sub = tok("disc-pub", ["PUBLISH"]), tok("disc-sub", ["SUBSCRIBE"])
+    whip = claims_of(pub["token"])["whip_url"]
+    pid, sid_ = pub["participantId"], sub["participantId"]
+
+    async def flow():
+        sessions, sock = [], await Events.join(sub["token"], path_url(sub["token"]))
+        try:
+            p = await w.publish("%s/publish/%s" % (whip, pid), pub["token"])
+            sessions.append(p)
+            assert p.status == 201, (p.status, p.body)
+            await p.connected()
+            s = await subscribe_retrying("%s/subscribe/%s" % (whip, pid), sub["token"])
+            sessions.append(s)
+            assert s.status == 201, (s.status, s.body)
+            await s.connected()
+            await asyncio.wait_for(s.track_arrived["video"].wait(), 5)
+            await asyncio.to_thread(wait_for, lambda: "SUBSCRIBE_STARTED" in names_of(ivs, stage, sid_),
+                                    HISTORY_S, "SUBSCRIBE_STARTED")
+            for who in (sid_, pid):
+                await asyncio.to_thread(ivs.disconnect_participant, stageArn=stage["arn"],
+                                        participantId=who, reason="test")
+            await sock.closed()
+        finally:
+            for x in sessions:
+                await x.close()
+            await sock.close()
+
+    w.run(flow(), 60)
+    wait_for(lambda: "LEFT" in names_of(ivs, stage, pid), HISTORY_S, "the publisher's LEFT")
+    time.sleep(1)  # any late hook of the SFU would have been recorded by now
+    se = names_of(ivs, stage, sid_)
+    assert se == ["JOINED", "SUBSCRIBE_STARTED", "SUBSCRIBE_STOPPED", "LEFT"], se
+    pe = names_of(ivs, stage, pid)
+    assert pe == ["JOINED", "PUBLISH_STARTED", "PUBLISH_STOPPED", "LEFT"], pe
+    sid = session_of(ivs, stage)
+    stop = [e for e in events(ivs, stage, sid, sid_) if e["name"] == "SUBSCRIBE_STOPPED"]
+    assert stop[0].get("remoteParticipantId") == pid, stop
