@@ -539,10 +539,11 @@
  * most browsers cap it lower anyway (Chromium: 2 hours). */
 #define LIMIT_WHIP_PREFLIGHT_MAX_AGE 86400
 
-/* WHIP media sessions joined by bare-WHIP publishers (no events socket)
- * this node follows at once: one per participant, and a stage holds at
- * most 12 publishers, so this covers hundreds of busy stages. Past it a
- * WHIP publisher is refused (503) rather than recorded half-way. */
+/* Participants joined through WHIP alone (publishers or subscribers with
+ * no events socket) this node follows at once, to record their leave when
+ * their last media session ends. OBS-style publishers and headless viewers
+ * of a few hundred busy stages fit. Past it such a participant is refused
+ * (503) rather than recorded half-way. */
 #define LIMIT_WHIP_BARE_PUBLISHERS 4096
 
 /* ---- Media: the SFU (src/media/sfu.c, transport.c, peer.c, forward.c) ---- */
