@@ -631,6 +631,17 @@
 #define LIMIT_SFU_MAX_PIXELS (1280 * 720)
 #define LIMIT_SFU_MAX_SIDE 1280
 
+/* H.264 SPS reading (src/media/h264.c). Bytes of an SPS read (after its
+ * emulation-prevention bytes are removed): the fields up to the frame
+ * cropping take a few dozen even with scaling lists, so a longer SPS is
+ * read up to here and its VUI, which is not needed, left. A side of the
+ * picture in macroblocks: level 6.2's largest frame (139,264 MBs) has no
+ * side over sqrt(8 * 139264) = 1055 (A.3.1). Reference frames: the DPB
+ * holds at most 16 (A.3.1). */
+#define LIMIT_H264_SPS_BYTES 256
+#define LIMIT_H264_MBS_SIDE 1056
+#define LIMIT_H264_REF_FRAMES 16
+
 /* NACKed sequence numbers handled from one feedback packet. */
 #define LIMIT_SFU_NACK_SEQS 256
 
