@@ -5,13 +5,15 @@
  * ways (subscribers' NACKs answered from the history, their PLI and FIR
  * turned into rate-limited PLIs to the publisher; NACKs, receiver reports
  * and REMB to publishers; sender reports to subscribers); the publish
- * bitrate limit. No allocation and no lock per packet. Loop thread only.
+ * bitrate and resolution limits. No allocation and no lock per packet.
+ * Loop thread only.
  */
 #include <string.h>
 #include <time.h>
 
 #include "core/log.h"
 #include "crypto/ids.h"
+#include "media/h264.h"
 #include "media/rtcp.h"
 #include "media/sfu_int.h"
 
@@ -182,6 +184,25 @@ rtx_unwrap(struct pub_stream *st, uint8_t *data, size_t *len, struct rtp_packet 
 	return 0;
 }
 
+/* Is the picture of the SPS in this keyframe's payload over the IVS
+ * limit (either orientation)? An SPS that cannot be read, or a payload
+ * without one, is not: the limit is enforced on what can be measured. */
+static int
+over_resolution(const struct rtp_packet *pkt)
+{
+	struct h264_sps sps;
+	const uint8_t *nal;
+	size_t len;
+	uint32_t side;
+
+	if (!h264_payload_sps(pkt->data + pkt->payload_off, pkt->payload_len, &nal, &len) ||
+	    h264_sps_parse(nal, len, &sps) != 0)
+		return 0;
+	side = sps.width > sps.height ? sps.width : sps.height;
+	return (uint64_t)sps.width * sps.height > LIMIT_SFU_MAX_PIXELS ||
+	    side > LIMIT_SFU_MAX_SIDE;
+}
+
 static void
 send_to(struct sfu *s, struct peer *sub, struct sub_stream *ss, const uint8_t *data,
     size_t len, int keyframe, int64_t now_us)
@@ -245,9 +266,15 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	}
 	(void)nack_tracker_receive(&st->track, pkt.seq, pkt.ts, now_us);
 	st->interval_bytes += len;
+	keyframe = video && rtp_h264_is_keyframe(&pkt);
+	if (keyframe && over_resolution(&pkt)) {
+		log_msg(LOG_INFO, "media session %s: video over %dx%d, publish ended", p->id,
+		    LIMIT_SFU_MAX_SIDE, LIMIT_SFU_MAX_PIXELS / LIMIT_SFU_MAX_SIDE);
+		peer_end(s, p, SFU_END_LIMIT, "RESOLUTION_EXCEEDED");
+		return;
+	}
 	if (!p->media_up)
 		sfu_media_up(s, p);
-	keyframe = video && rtp_h264_is_keyframe(&pkt);
 	for (sub = p->subs; sub != NULL; sub = next) {
 		next = sub->sub_next;
 		send_to(s, sub, video ? &sub->sv : &sub->sa, data, len, keyframe, now_us);

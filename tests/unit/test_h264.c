@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "media/h264.h"
@@ -189,6 +190,40 @@ test_emulation_prevention(void **state)
 	assert_int_equal(s.height, 240);
 }
 
+/* The same sizes written by a second, independent writer (the fuzz
+ * corpus's), as bytes. */
+static const struct {
+	const char *hex;
+	uint32_t w, h;
+} written[] = {
+	{ "6742001fed00a00b72", 1280, 720 },
+	{ "67640028acb403c0113f2a", 1920, 1080 },
+	{ "6742001eda0280bfe540", 640, 360 },
+	{ "67640028aca1c52480780447da", 1920, 1080 },
+	{ "6700000301da0507e4", 320, 240 },
+};
+
+static void
+test_written(void **state)
+{
+	struct h264_sps s;
+	uint8_t nal[64];
+	size_t i, j, n;
+	unsigned byte;
+
+	(void)state;
+	for (i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+		n = strlen(written[i].hex) / 2;
+		for (j = 0; j < n; j++) {
+			assert_int_equal(sscanf(written[i].hex + 2 * j, "%2x", &byte), 1);
+			nal[j] = (uint8_t)byte;
+		}
+		assert_int_equal(h264_sps_parse(nal, n, &s), 0);
+		assert_int_equal(s.width, written[i].w);
+		assert_int_equal(s.height, written[i].h);
+	}
+}
+
 static void
 test_malformed(void **state)
 {
@@ -264,6 +299,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_emulation_prevention),
+		cmocka_unit_test(test_written),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_payload),
 	};
