@@ -559,6 +559,14 @@
 #define LIMIT_SFU_RECV_BATCH 32
 #define LIMIT_SFU_DATAGRAM_BYTES 2048
 
+/* Datagrams of one fan-out (a publisher's packet to its subscribers)
+ * sent with one sendmmsg; a larger fan-out takes several calls. Each has
+ * a buffer of its own of a datagram and the SRTP trailer (at most 20
+ * bytes: tag and, for RTCP, the index), so a batch costs about 140 KiB,
+ * allocated once with the transport. */
+#define LIMIT_SFU_SEND_BATCH 64
+#define LIMIT_SFU_SEND_SLOT_BYTES (LIMIT_SFU_DATAGRAM_BYTES + 64)
+
 /* Local media addresses (one UDP socket and one ICE-TCP listener each):
  * a host with an IPv4 and an IPv6 address and a few more. Each gives two
  * candidates, so twice this fits LIMIT_SDP_CANDIDATES. */
