@@ -582,6 +582,58 @@ test_resolution(void **state)
 	party_free(&pub);
 }
 
+/* A fan-out sent as one batch (sendmmsg): twenty
+ * subscribers each receive every video packet, in order, with their own
+ * SSRC and continuous sequence numbers. */
+#define FANOUT 20
+#define FANOUT_PACKETS 30
+
+static void
+test_fanout(void **state)
+{
+	static struct party sub[FANOUT];
+	struct party pub;
+	struct rtp_packet pkt;
+	uint8_t buf[2048];
+	char pid[16];
+	const char *stage = STAGE "6";
+	uint32_t vssrc = 0x55555555, ts = 0;
+	uint16_t seq = 100, first;
+	int i, k;
+
+	(void)state;
+	assert_int_equal(offer_as(&pub, SFU_PUBLISH, stage, "fan", NULL, sdp_sample_publish), 201);
+	connect_party(&pub);
+	send_pair(&pub, vssrc, vssrc + 1, seq++, ts, 0x65);
+	assert_true(wait_event("publish " STAGE "6 fan", WAIT_MS));
+	for (k = 0; k < FANOUT; k++) {
+		snprintf(pid, sizeof(pid), "fs%d", k);
+		assert_int_equal(offer_as(&sub[k], SFU_SUBSCRIBE, stage, pid, "fan",
+		    sdp_sample_subscribe), 201);
+		connect_party(&sub[k]);
+	}
+	for (i = 0; i < FANOUT_PACKETS; i++, ts += 3000) {
+		send_pair(&pub, vssrc, vssrc + 1, seq++, ts, i == 0 ? 0x65 : 0x41);
+		usleep(2000);
+	}
+	for (k = 0; k < FANOUT; k++) {
+		assert_true(recv_rtp(&sub[k], pt_of(&sub[k], 1), &pkt, buf, sizeof(buf)) > 0);
+		assert_int_equal(buf[12], 0x65);
+		first = pkt.seq;
+		for (i = 1; i < FANOUT_PACKETS; i++) {
+			if (recv_rtp(&sub[k], pt_of(&sub[k], 1), &pkt, buf, sizeof(buf)) == 0)
+				fail_msg("subscriber %d: packet %d missing", k, i);
+			assert_int_equal(pkt.seq, (uint16_t)(first + i));
+			assert_int_equal(buf[13], (uint8_t)(7 + seq - FANOUT_PACKETS + i));
+		}
+	}
+	sfu_end_stage(stage);
+	assert_true(wait_event("ended " STAGE "6 fan  1 deleted ", WAIT_MS));
+	party_free(&pub);
+	for (k = 0; k < FANOUT; k++)
+		party_free(&sub[k]);
+}
+
 int
 main(void)
 {
@@ -592,6 +644,7 @@ main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_ice_tcp),
 		cmocka_unit_test(test_resolution),
+		cmocka_unit_test(test_fanout),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
