@@ -41,14 +41,15 @@ SRC := \
 	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
 	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
-	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c
+	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c \
+	src/media/h264.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
 	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c \
 	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c tests/fuzz/fuzz_rtp.c \
-	tests/fuzz/fuzz_rtcp.c
+	tests/fuzz/fuzz_rtcp.c tests/fuzz/fuzz_h264.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
@@ -60,7 +61,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \
 	tests/unit/test_public_key.c tests/unit/test_stun.c tests/unit/test_sdp.c \
 	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c \
-	tests/unit/test_sfu.c
+	tests/unit/test_sfu.c tests/unit/test_h264.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan

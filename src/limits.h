@@ -560,6 +560,14 @@
 #define LIMIT_SFU_RECV_BATCH 32
 #define LIMIT_SFU_DATAGRAM_BYTES 2048
 
+/* Datagrams of one fan-out (a publisher's packet to its subscribers)
+ * sent with one sendmmsg; a larger fan-out takes several calls. Each has
+ * a buffer of its own of a datagram and the SRTP trailer (at most 20
+ * bytes: tag and, for RTCP, the index), so a batch costs about 140 KiB,
+ * allocated once with the transport. */
+#define LIMIT_SFU_SEND_BATCH 64
+#define LIMIT_SFU_SEND_SLOT_BYTES (LIMIT_SFU_DATAGRAM_BYTES + 64)
+
 /* Local media addresses (one UDP socket and one ICE-TCP listener each):
  * a host with an IPv4 and an IPv6 address and a few more. Each gives two
  * candidates, so twice this fits LIMIT_SDP_CANDIDATES. */
@@ -631,6 +639,17 @@
  * either orientation), read from the SPS of its keyframes. */
 #define LIMIT_SFU_MAX_PIXELS (1280 * 720)
 #define LIMIT_SFU_MAX_SIDE 1280
+
+/* H.264 SPS reading (src/media/h264.c). Bytes of an SPS read (after its
+ * emulation-prevention bytes are removed): the fields up to the frame
+ * cropping take a few dozen even with scaling lists, so a longer SPS is
+ * read up to here and its VUI, which is not needed, left. A side of the
+ * picture in macroblocks: level 6.2's largest frame (139,264 MBs) has no
+ * side over sqrt(8 * 139264) = 1055 (A.3.1). Reference frames: the DPB
+ * holds at most 16 (A.3.1). */
+#define LIMIT_H264_SPS_BYTES 256
+#define LIMIT_H264_MBS_SIDE 1056
+#define LIMIT_H264_REF_FRAMES 16
 
 /* NACKed sequence numbers handled from one feedback packet. */
 #define LIMIT_SFU_NACK_SEQS 256

@@ -1,17 +1,21 @@
 /* The stage's routing in the SFU: a publisher's RTP (its RTX unwrapped)
  * rewritten for each of its subscribers (payload type, extension ids,
- * SSRC, sequence numbers and timestamps) in the loop's scratch buffer,
- * kept for retransmission and protected per subscriber; feedback both
+ * SSRC, sequence numbers and timestamps) in a slot of the transport's
+ * send batch, kept for retransmission and protected per subscriber, the
+ * whole fan-out then sent with one sendmmsg (ICE-TCP subscribers at
+ * once); feedback both
  * ways (subscribers' NACKs answered from the history, their PLI and FIR
  * turned into rate-limited PLIs to the publisher; NACKs, receiver reports
  * and REMB to publishers; sender reports to subscribers); the publish
- * bitrate limit. No allocation and no lock per packet. Loop thread only.
+ * bitrate and resolution limits. No allocation and no lock per packet.
+ * Loop thread only.
  */
 #include <string.h>
 #include <time.h>
 
 #include "core/log.h"
 #include "crypto/ids.h"
+#include "media/h264.h"
 #include "media/rtcp.h"
 #include "media/sfu_int.h"
 
@@ -182,11 +186,38 @@ rtx_unwrap(struct pub_stream *st, uint8_t *data, size_t *len, struct rtp_packet 
 	return 0;
 }
 
+/* Is the picture of the SPS in this keyframe's payload over the IVS
+ * limit (either orientation)? An SPS that cannot be read, or a payload
+ * without one, is not: the limit is enforced on what can be measured. */
+static int
+over_resolution(const struct rtp_packet *pkt)
+{
+	struct h264_sps sps;
+	const uint8_t *nal;
+	size_t len;
+	uint32_t side;
+
+	if (!h264_payload_sps(pkt->data + pkt->payload_off, pkt->payload_len, &nal, &len) ||
+	    h264_sps_parse(nal, len, &sps) != 0)
+		return 0;
+	side = sps.width > sps.height ? sps.width : sps.height;
+	return (uint64_t)sps.width * sps.height > LIMIT_SFU_MAX_PIXELS ||
+	    side > LIMIT_SFU_MAX_SIDE;
+}
+
+_Static_assert(LIMIT_SFU_SEND_SLOT_BYTES >= SFU_SCRATCH_BYTES,
+    "a send slot holds a datagram and its SRTP trailer");
+
+/* Rewrites the publisher's packet for sub in a send slot, keeps it for
+ * NACKs, protects it and queues it; transport_batch_flush sends it. */
 static void
 send_to(struct sfu *s, struct peer *sub, struct sub_stream *ss, const uint8_t *data,
     size_t len, int keyframe, int64_t now_us)
 {
 	struct rtp_packet out;
+	struct err e;
+	uint8_t *buf;
+	size_t cap;
 
 	if (!ss->active || !sub->up || sub->ending)
 		return;
@@ -197,17 +228,21 @@ send_to(struct sfu *s, struct peer *sub, struct sub_stream *ss, const uint8_t *d
 		}
 		ss->need_keyframe = 0;
 	}
-	memcpy(s->scratch, data, len);
-	if (rtp_parse(s->scratch, len, &out) != 0)
+	if (sub->route.kind == ROUTE_NONE)
+		return;
+	buf = transport_batch_slot(s->transport, &cap);
+	memcpy(buf, data, len);
+	if (rtp_parse(buf, len, &out) != 0)
 		return;
 	rtp_set_payload_type(&out, ss->pt);
 	rtp_ext_rewrite(&out, &ss->map);
 	if (!rtp_rewriter_apply(&ss->rw, &out, now_us))
 		return;
 	if (ss->hist != NULL)
-		(void)nack_history_put(ss->hist, out.seq, s->scratch, len, now_us);
-	if (peer_send_rtp(s, sub, s->scratch, len, sizeof(s->scratch)) != 0)
+		(void)nack_history_put(ss->hist, out.seq, buf, len, now_us);
+	if (srtp_session_protect_rtp(sub->srtp_out, buf, &len, cap, &e) != ERR_OK)
 		return;
+	transport_batch_queue(s->transport, &sub->route, len);
 	ss->sent = 1;
 	if (!sub->media_up)
 		sfu_media_up(s, sub);
@@ -219,6 +254,7 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	struct rtp_packet pkt;
 	struct pub_stream *st;
 	struct peer *sub, *next;
+	struct transport_sent sent;
 	int64_t now_us = sfu_now_us();
 	int video, keyframe;
 
@@ -245,13 +281,24 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	}
 	(void)nack_tracker_receive(&st->track, pkt.seq, pkt.ts, now_us);
 	st->interval_bytes += len;
+	keyframe = video && rtp_h264_is_keyframe(&pkt);
+	if (keyframe && over_resolution(&pkt)) {
+		log_msg(LOG_INFO, "media session %s: video over %dx%d, publish ended", p->id,
+		    LIMIT_SFU_MAX_SIDE, LIMIT_SFU_MAX_PIXELS / LIMIT_SFU_MAX_SIDE);
+		peer_end(s, p, SFU_END_LIMIT, "RESOLUTION_EXCEEDED");
+		return;
+	}
 	if (!p->media_up)
 		sfu_media_up(s, p);
-	keyframe = video && rtp_h264_is_keyframe(&pkt);
 	for (sub = p->subs; sub != NULL; sub = next) {
 		next = sub->sub_next;
 		send_to(s, sub, video ? &sub->sv : &sub->sa, data, len, keyframe, now_us);
 	}
+	transport_batch_flush(s->transport, &sent);
+	metrics_add(s->m.packets_out, (long long)sent.packets);
+	metrics_add(s->m.bytes_out, (long long)sent.bytes);
+	if (sent.dropped > 0)
+		metrics_add(s->m.send_drops, (long long)sent.dropped);
 }
 
 static void

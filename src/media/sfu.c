@@ -111,6 +111,9 @@ metrics_setup(void)
 	    "Packets resent to subscribers from the history.", METRIC_COUNTER, NULL);
 	m->dtls_failures = series("rtstage_sfu_dtls_failures_total",
 	    "DTLS handshakes that failed or timed out.", METRIC_COUNTER, NULL);
+	m->send_drops = series("rtstage_sfu_send_drops_total",
+	    "Forwarded datagrams dropped: the media socket was full or refused them.",
+	    METRIC_COUNTER, NULL);
 	m->loop_cpu_ns = series("rtstage_sfu_loop_cpu_ns",
 	    "CPU time the media loop thread has used, nanoseconds.", METRIC_GAUGE, NULL);
 }

@@ -90,6 +90,7 @@ struct sfu_metrics {
 	struct metric_series *packets_in, *packets_out, *bytes_in, *bytes_out;
 	struct metric_series *nacks_in, *nacks_out, *plis, *retransmissions;
 	struct metric_series *dtls_failures, *loop_cpu_ns;
+	struct metric_series *send_drops;	/* fan-out datagrams the socket refused */
 };
 
 struct sfu {

@@ -1,5 +1,5 @@
-/* The SFU's sockets (see transport.h): UDP sockets read with recvmmsg,
- * ICE-TCP listeners and their connections (one RFC 6544 frame reader and
+/* The SFU's sockets (see transport.h): UDP sockets read with recvmmsg
+ * and written with sendmmsg (a batch of slots), ICE-TCP listeners and their connections (one RFC 6544 frame reader and
  * one bounded output buffer each). Moves bytes only.
  */
 #include <arpa/inet.h>
@@ -48,6 +48,14 @@ struct transport {
 	struct iovec iov[LIMIT_SFU_RECV_BATCH];
 	struct sockaddr_storage from[LIMIT_SFU_RECV_BATCH];
 	uint8_t buf[LIMIT_SFU_RECV_BATCH][LIMIT_SFU_DATAGRAM_BYTES];
+	/* the sendmmsg batch: n_out queued, each for local socket out_sock[i] */
+	size_t n_out;
+	struct transport_sent sent;
+	struct mmsghdr out_msgs[LIMIT_SFU_SEND_BATCH];
+	struct iovec out_iov[LIMIT_SFU_SEND_BATCH];
+	struct sockaddr_storage out_to[LIMIT_SFU_SEND_BATCH];
+	int out_sock[LIMIT_SFU_SEND_BATCH];
+	uint8_t out_buf[LIMIT_SFU_SEND_BATCH][LIMIT_SFU_SEND_SLOT_BYTES];
 };
 
 static int
@@ -445,6 +453,98 @@ transport_send(struct transport *t, const struct media_route *to, const uint8_t 
 	c->out_len += 2 + len;
 	conn_flush(t, c);
 	return 0;
+}
+
+/* Sends queued datagrams [i, j), all on socket fd: sendmmsg resumed
+ * after a partial send; a destination that fails is skipped; a full
+ * socket drops the rest. */
+static void
+send_run(struct transport *t, int fd, size_t i, size_t j)
+{
+	size_t k = i, m;
+	int r;
+
+	while (k < j) {
+		r = sendmmsg(fd, t->out_msgs + k, (unsigned)(j - k), MSG_DONTWAIT);
+		if (r > 0) {
+			for (m = k; m < k + (size_t)r; m++) {
+				t->sent.packets++;
+				t->sent.bytes += t->out_msgs[m].msg_len;
+			}
+			k += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			t->sent.dropped += j - k;
+			return;
+		}
+		t->sent.dropped++;
+		k++;
+	}
+}
+
+static void
+flush_queued(struct transport *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->n_out; i = j) {
+		for (j = i + 1; j < t->n_out && t->out_sock[j] == t->out_sock[i]; j++)
+			;
+		send_run(t, t->local[t->out_sock[i]].udp, i, j);
+	}
+	t->n_out = 0;
+}
+
+uint8_t *
+transport_batch_slot(struct transport *t, size_t *cap)
+{
+	if (t->n_out == LIMIT_SFU_SEND_BATCH)
+		flush_queued(t);
+	*cap = sizeof(t->out_buf[0]);
+	return t->out_buf[t->n_out];
+}
+
+void
+transport_batch_queue(struct transport *t, const struct media_route *to, size_t len)
+{
+	struct mmsghdr *m = &t->out_msgs[t->n_out];
+	size_t i = t->n_out;
+
+	if (to->kind == ROUTE_TCP) {
+		if (transport_send(t, to, t->out_buf[i], len) == 0) {
+			t->sent.packets++;
+			t->sent.bytes += len;
+		} else
+			t->sent.dropped++;
+		return;
+	}
+	if (to->kind != ROUTE_UDP || to->sock < 0 || (size_t)to->sock >= t->n ||
+	    len > sizeof(t->out_buf[0]) || to->addr_len > sizeof(t->out_to[0])) {
+		t->sent.dropped++;
+		return;
+	}
+	memcpy(&t->out_to[i], &to->addr, to->addr_len);
+	t->out_iov[i].iov_base = t->out_buf[i];
+	t->out_iov[i].iov_len = len;
+	memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
+	m->msg_hdr.msg_name = &t->out_to[i];
+	m->msg_hdr.msg_namelen = to->addr_len;
+	m->msg_hdr.msg_iov = &t->out_iov[i];
+	m->msg_hdr.msg_iovlen = 1;
+	m->msg_len = 0;
+	t->out_sock[i] = to->sock;
+	t->n_out++;
+}
+
+void
+transport_batch_flush(struct transport *t, struct transport_sent *out)
+{
+	flush_queued(t);
+	*out = t->sent;
+	memset(&t->sent, 0, sizeof(t->sent));
 }
 
 void

@@ -1,7 +1,8 @@
 /* The SFU's sockets: one UDP socket per local media address, all on one
  * port number, and an ICE-TCP passive listener (RFC 6544 framing) on the
  * same number; datagrams read in batches (recvmmsg) and handed up with
- * the route they came by, packets sent back by route. Knows nothing of
+ * the route they came by, packets sent back by route, one at a time or
+ * in batches (sendmmsg). Knows nothing of
  * peers, ICE or DTLS: it only moves bytes. Everything runs on the loop
  * thread that opened it.
  */
@@ -65,6 +66,30 @@ const char *transport_address(const struct transport *t, size_t i);
  * LIMIT_SFU_TCP_OUT_BYTES). Returns 0, or -1 when it was dropped. */
 int transport_send(struct transport *t, const struct media_route *to, const uint8_t *data,
     size_t len);
+
+/* Batched sends, for one fan-out: take a slot, write the datagram into
+ * it, queue it; then flush once. No allocation: the slots belong to t.
+ *
+ * transport_batch_slot returns the next free slot (cap: its bytes,
+ * LIMIT_SFU_SEND_SLOT_BYTES), flushing first when all are queued; the
+ * slot stays free until transport_batch_queue. */
+uint8_t *transport_batch_slot(struct transport *t, size_t *cap);
+
+/* Queues the len bytes written in the slot last returned, for route to:
+ * UDP datagrams wait for the flush; an ICE-TCP route is sent at once, as
+ * transport_send does (the slot stays free). */
+void transport_batch_queue(struct transport *t, const struct media_route *to, size_t len);
+
+/* What left since the last flush: datagrams and bytes sent, and those
+ * dropped (the socket full, or an error for one destination). */
+struct transport_sent {
+	uint64_t packets, bytes, dropped;
+};
+
+/* Sends every queued datagram (sendmmsg per socket, partial sends
+ * resumed; on EAGAIN the rest are dropped, not retried), then reports
+ * into *out what left since the last flush and empties the batch. */
+void transport_batch_flush(struct transport *t, struct transport_sent *out);
 
 /* Marks conn as belonging to a peer (it passed an ICE check), which
  * exempts it from transport_sweep. */

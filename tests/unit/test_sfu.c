@@ -529,6 +529,111 @@ test_ice_tcp(void **state)
 	party_free(&p);
 }
 
+/* An SPS of 1280x720 (constrained baseline) and of 1920x1080 (high,
+ * cropped from 1088), as an encoder sends them before an IDR slice. */
+static const uint8_t sps_720p[] = { 0x67, 0x42, 0x00, 0x1f, 0xed, 0x00, 0xa0, 0x0b, 0x72 };
+static const uint8_t sps_1080p[] = { 0x67, 0x64, 0x00, 0x28, 0xac, 0xb4, 0x03, 0xc0, 0x11,
+	0x3f, 0x2a };
+
+/* A keyframe's first packet: a STAP-A of the SPS and a PPS. */
+static void
+send_sps(struct party *pub, uint32_t ssrc, uint16_t seq, uint32_t ts, const uint8_t *sps,
+    size_t n)
+{
+	static const uint8_t pps[] = { 0x68, 0xce, 0x3c, 0x80 };
+	uint8_t b[256];
+	size_t len;
+
+	len = rtp_make(b, pt_of(pub, 1), seq, ts, ssrc, 0x78, 1);
+	b[len++] = (uint8_t)(n >> 8);
+	b[len++] = (uint8_t)n;
+	memcpy(b + len, sps, n);
+	len += n;
+	b[len++] = 0;
+	b[len++] = sizeof(pps);
+	memcpy(b + len, pps, sizeof(pps));
+	len += sizeof(pps);
+	assert_int_equal(media_client_send_rtp(pub->c, b, len), 0);
+}
+
+/* The IVS resolution limit: a 720p keyframe starts the publish, a 1080p
+ * one ends it with RESOLUTION_EXCEEDED. */
+static void
+test_resolution(void **state)
+{
+	struct party pub;
+	const char *stage = STAGE "5";
+	uint32_t ssrc = 0x44444444, ts = 1000;
+	uint16_t seq = 7;
+
+	(void)state;
+	assert_int_equal(offer_as(&pub, SFU_PUBLISH, stage, "res", NULL, sdp_sample_publish), 201);
+	connect_party(&pub);
+	send_sps(&pub, ssrc, seq++, ts, sps_720p, sizeof(sps_720p));
+	send_pair(&pub, ssrc, ssrc + 1, seq++, ts, 0x65);
+	assert_true(wait_event("publish " STAGE "5 res", WAIT_MS));
+	usleep(200 * 1000);
+	assert_false(has_event("ended " STAGE "5 res  1 limit RESOLUTION_EXCEEDED"));
+	assert_true(sfu_is_publishing(stage, "res"));
+	ts += 3000;
+	send_sps(&pub, ssrc, seq++, ts, sps_1080p, sizeof(sps_1080p));
+	assert_true(wait_event("ended " STAGE "5 res  1 limit RESOLUTION_EXCEEDED", WAIT_MS));
+	assert_false(sfu_is_publishing(stage, "res"));
+	party_free(&pub);
+}
+
+/* A fan-out sent as one batch (sendmmsg): twenty
+ * subscribers each receive every video packet, in order, with their own
+ * SSRC and continuous sequence numbers. */
+#define FANOUT 20
+#define FANOUT_PACKETS 30
+
+static void
+test_fanout(void **state)
+{
+	static struct party sub[FANOUT];
+	struct party pub;
+	struct rtp_packet pkt;
+	uint8_t buf[2048];
+	char pid[16];
+	const char *stage = STAGE "6";
+	uint32_t vssrc = 0x55555555, ts = 0;
+	uint16_t seq = 100, first;
+	int i, k;
+
+	(void)state;
+	assert_int_equal(offer_as(&pub, SFU_PUBLISH, stage, "fan", NULL, sdp_sample_publish), 201);
+	connect_party(&pub);
+	send_pair(&pub, vssrc, vssrc + 1, seq++, ts, 0x65);
+	assert_true(wait_event("publish " STAGE "6 fan", WAIT_MS));
+	for (k = 0; k < FANOUT; k++) {
+		snprintf(pid, sizeof(pid), "fs%d", k);
+		assert_int_equal(offer_as(&sub[k], SFU_SUBSCRIBE, stage, pid, "fan",
+		    sdp_sample_subscribe), 201);
+		connect_party(&sub[k]);
+	}
+	for (i = 0; i < FANOUT_PACKETS; i++, ts += 3000) {
+		send_pair(&pub, vssrc, vssrc + 1, seq++, ts, i == 0 ? 0x65 : 0x41);
+		usleep(2000);
+	}
+	for (k = 0; k < FANOUT; k++) {
+		assert_true(recv_rtp(&sub[k], pt_of(&sub[k], 1), &pkt, buf, sizeof(buf)) > 0);
+		assert_int_equal(buf[12], 0x65);
+		first = pkt.seq;
+		for (i = 1; i < FANOUT_PACKETS; i++) {
+			if (recv_rtp(&sub[k], pt_of(&sub[k], 1), &pkt, buf, sizeof(buf)) == 0)
+				fail_msg("subscriber %d: packet %d missing", k, i);
+			assert_int_equal(pkt.seq, (uint16_t)(first + i));
+			assert_int_equal(buf[13], (uint8_t)(7 + seq - FANOUT_PACKETS + i));
+		}
+	}
+	sfu_end_stage(stage);
+	assert_true(wait_event("ended " STAGE "6 fan  1 deleted ", WAIT_MS));
+	party_free(&pub);
+	for (k = 0; k < FANOUT; k++)
+		party_free(&sub[k]);
+}
+
 int
 main(void)
 {
@@ -538,6 +643,8 @@ main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_ice_tcp),
+		cmocka_unit_test(test_resolution),
+		cmocka_unit_test(test_fanout),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
