@@ -164,7 +164,11 @@ def test_equals_form_of_options(tmp_path):
                                 stdout=f, stderr=subprocess.STDOUT)
     try:
         wait_ready(proc, port, log)
-        assert "ready at http://127.0.0.1:%d" % port in open(log).read()
+        # the line follows the start of serving: a health check may be answered first
+        deadline = time.time() + 5
+        while "ready at http://127.0.0.1:%d" % port not in open(log).read():
+            assert time.time() < deadline, open(log).read()
+            time.sleep(0.02)
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
