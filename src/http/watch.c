@@ -54,6 +54,7 @@ struct watch {
 	int ep;
 	int64_t request_ms;
 	unsigned used, n_free;
+	unsigned top;		/* slots at or above it were never used: the sweep stops there */
 	unsigned free_slots[LIMIT_CONNECTIONS];
 	struct watched slots[LIMIT_CONNECTIONS];
 };
@@ -130,7 +131,7 @@ sweep(struct watch *w, int64_t now, int idle)
 	struct watched *c;
 	size_t i;
 
-	for (i = 0; i < LIMIT_CONNECTIONS; i++) {
+	for (i = 0; i < w->top; i++) {
 		c = &w->slots[i];
 		if (idle && c->fd >= 0 && c->phase == PHASE_IDLE && received(c->fd) > c->received) {
 			c->phase = PHASE_RECEIVING;
@@ -225,6 +226,8 @@ watch_add(struct watch *w, int fd)
 	if (w->n_free == 0)
 		goto out;
 	c = &w->slots[w->free_slots[--w->n_free]];
+	if ((unsigned)(c - w->slots) >= w->top)	/* the lowest free slot is taken first */
+		w->top = (unsigned)(c - w->slots) + 1;
 	c->fd = fd;
 	c->gen++;
 	c->phase = PHASE_IDLE;
