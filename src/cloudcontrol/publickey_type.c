@@ -139,36 +139,23 @@ delete_in(struct call *c, struct store *s, const char *id)
 	return public_key_delete_in(c, s, id);
 }
 
-struct walk {
-	struct call *c;
-	struct store *s;
-	cc_row_fn row;
-	void *arg;
-};
+/* model_of in the walk's terms */
+static json_t *
+row_model(const void *rec, const struct tag_set *tags)
+{
+	return model_of(rec, tags);
+}
 
 static enum err_code
 walk_row(void *arg, const struct public_key_rec *r)
 {
-	struct walk *w = arg;
-	struct tag_set tags;
-	json_t *model = NULL;
-	enum err_code rc;
-
-	tag_set_init(&tags);
-	if ((rc = tags_load_in(w->c, w->s, r->arn, &tags)) == ERR_OK) {
-		if ((model = model_of(r, &tags)) == NULL)
-			rc = err_set(&w->c->err, ERR_INTERNAL, "out of memory");
-		else
-			rc = w->row(w->arg, r->seq, r->arn, model);
-	}
-	tag_set_free(&tags);
-	return rc;
+	return cc_walk_row(arg, r->seq, r->arn, row_model, r);
 }
 
 static enum err_code
 page_in(struct call *c, struct store *s, long long after, int limit, cc_row_fn row, void *arg)
 {
-	struct walk w = { .c = c, .s = s, .row = row, .arg = arg };
+	struct cc_walk w = { .c = c, .s = s, .row = row, .arg = arg };
 
 	return public_key_page_in(c, s, after, limit, walk_row, &w);
 }

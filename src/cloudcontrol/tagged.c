@@ -53,3 +53,22 @@ out:
 	tag_set_free(&want);
 	return rc;
 }
+
+enum err_code
+cc_walk_row(struct cc_walk *w, long long seq, const char *arn, cc_model_fn model_of,
+    const void *rec)
+{
+	struct tag_set tags;
+	json_t *model;
+	enum err_code rc;
+
+	tag_set_init(&tags);
+	if ((rc = tags_load_in(w->c, w->s, arn, &tags)) == ERR_OK) {
+		if ((model = model_of(rec, &tags)) == NULL)
+			rc = err_set(&w->c->err, ERR_INTERNAL, "out of memory");
+		else
+			rc = w->row(w->arg, seq, arn, model);
+	}
+	tag_set_free(&tags);
+	return rc;
+}

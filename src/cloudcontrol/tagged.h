@@ -8,6 +8,7 @@
 
 #include "aws/call.h"
 #include "cloudcontrol/schema.h"
+#include "cloudcontrol/types.h"
 #include "ivs/tags.h"
 
 /* What a change of tags from have to want needs: *untag when a key goes,
@@ -22,5 +23,22 @@ void cc_tag_changes(const struct tag_set *have, const struct tag_set *want, int 
  * resource's tags the result's. */
 enum err_code cc_update_tags_in(struct call *c, struct store *s, const struct schema *sc,
     const char *arn, const json_t *before, const struct tag_set *have, const json_t *patch);
+
+/* A ListResources page of a tagged type, walked inside a reading job: each
+ * record's model, built with its tags, goes to row. */
+struct cc_walk {
+	struct call *c;
+	struct store *s;
+	cc_row_fn row;
+	void *arg;
+};
+
+/* Builds the model of rec (a record of the walked type) with its tags. */
+typedef json_t *(*cc_model_fn)(const void *rec, const struct tag_set *tags);
+
+/* One record of the walk: loads the tags of arn, builds model_of(rec) and
+ * hands it to w->row with seq and arn. */
+enum err_code cc_walk_row(struct cc_walk *w, long long seq, const char *arn,
+    cc_model_fn model_of, const void *rec);
 
 #endif

@@ -203,12 +203,8 @@ add_summary(void *arg, const struct storage_rec *r)
 
 	if (paging_full(&l->p))
 		return ERR_OK;
-	if ((tags = json_object()) == NULL)
-		return err_set(&l->c->err, ERR_INTERNAL, "out of memory");
-	if (store_tags_get(l->s, r->arn, tags, &l->c->err) != ERR_OK) {
-		json_decref(tags);
+	if ((tags = tags_map_in(l->c, l->s, r->arn)) == NULL)
 		return l->c->err.code;
-	}
 	return paging_add(l->c, &l->p, storage_json(r, tags), r->seq);
 }
 

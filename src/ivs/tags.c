@@ -405,3 +405,19 @@ list_tags(struct call *c, const json_t *in, json_t **out)
 	tag_set_free(&j.tags);
 	return rc;
 }
+
+json_t *
+tags_map_in(struct call *c, struct store *s, const char *arn)
+{
+	json_t *tags = json_object();
+
+	if (tags == NULL) {
+		err_set(&c->err, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (store_tags_get(s, arn, tags, &c->err) != ERR_OK) {
+		json_decref(tags);
+		return NULL;
+	}
+	return tags;
+}

@@ -63,6 +63,10 @@ enum err_code tags_check_keys(struct call *c, const struct tag_set *t);
 enum err_code tags_load_in(struct call *c, struct store *s, const char *arn,
     struct tag_set *t);
 
+/* The tags of arn as a new map {"key": "value"} (caller owns), read inside
+ * a job; NULL with c->err set on failure. */
+json_t *tags_map_in(struct call *c, struct store *s, const char *arn);
+
 /* Inside a writing job: removes the keys of remove (values ignored; may
  * be NULL), then sets every tag of add (may be NULL) on arn, an existing
  * taggable resource of the caller. Checks first, writes after: reserved
