@@ -49,7 +49,7 @@ FUZZ := \
 	tests/fuzz/fuzz_jwt.c tests/fuzz/fuzz_jsonpatch.c tests/fuzz/fuzz_schema.c \
 	tests/fuzz/fuzz_ws.c tests/fuzz/fuzz_bus.c tests/fuzz/fuzz_dtls.c \
 	tests/fuzz/fuzz_stun.c tests/fuzz/fuzz_sdp.c tests/fuzz/fuzz_rtp.c \
-	tests/fuzz/fuzz_rtcp.c tests/fuzz/fuzz_h264.c
+	tests/fuzz/fuzz_rtcp.c tests/fuzz/fuzz_h264.c tests/fuzz/fuzz_claims.c
 UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c \
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
