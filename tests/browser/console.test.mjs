@@ -166,6 +166,9 @@ describe('the web console, protected mode', () => {
     await until(async () => (await frames()) > 0, FRAMES_MS, 'a first decoded frame in the tile');
     const n0 = await frames();
     await until(async () => (await frames()) >= n0 + FRAMES, FRAMES_MS, `${FRAMES} more decoded frames`);
+    // The fake microphone's beeps move the tile's audio meter.
+    const meter = page.locator(`.tile[data-participant-id="${participantId}"] meter`);
+    await until(async () => (await meter.evaluate((m) => m.value)) > 0, FRAMES_MS, 'the audio meter to move');
     const size = await video.evaluate((v) => [v.videoWidth, v.videoHeight]);
     assert.ok(size[0] > 0 && size[1] > 0, `video size ${size}`);
     // The console joined as a subscribe-only participant of its own.
