@@ -42,7 +42,7 @@ SRC := \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
 	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
 	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c \
-	src/media/h264.c
+	src/media/h264.c src/console/console.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
@@ -81,7 +81,7 @@ ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -iquote src -
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
-OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/console_assets.o
 REPLAY_BIN := $(FUZZ:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
@@ -105,6 +105,28 @@ src/aws/shapes_gen.c src/aws/shapes_gen.h: $(MODEL) $(CC_MODEL) tools/gen_shapes
 
 src/cloudcontrol/schema_gen.c: $(SCHEMA) tools/embed_json.py
 	python3 tools/embed_json.py $@ $(SCHEMA_PAIRS)
+
+# The web console (web/console/): esbuild bundles its modules, CSS and the
+# AWS SDK for JavaScript into build/console/dist (shared by every build),
+# which tools/embed_assets.py turns into C. npm ci runs only when
+# node_modules is older than the lock.
+CONSOLE_SRC := $(wildcard web/console/src/*.* web/console/src/*/*.*) \
+	web/console/build.mjs web/console/package-lock.json
+build/console/.built: $(CONSOLE_SRC)
+	@mkdir -p build/console
+	@echo "  ESBUILD build/console/dist"
+	@cd web/console && { [ node_modules/.package-lock.json -nt package-lock.json ] || \
+	    npm ci --no-audit --no-fund --loglevel=error; }
+	@cd web/console && node build.mjs ../../build/console/dist
+	@touch $@
+
+build/console/assets.c: build/console/.built tools/embed_assets.py
+	@python3 tools/embed_assets.py $@ build/console/dist
+
+$(BUILD)/console_assets.o: build/console/assets.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 gen:
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc

@@ -659,4 +659,11 @@
  * peers. */
 #define LIMIT_SFU_HASH_BUCKETS 4096
 
+/* The largest file of the web console (build/console/dist, embedded by
+ * tools/embed_assets.py, checked at compile time). Each answer copies the
+ * file into a response buffer that lives until it is sent, so this bounds
+ * what one connection can hold, like LIMIT_BODY_BYTES for requests; the
+ * bundle (the AWS SDK for JavaScript and the console) is a few hundred KB. */
+#define LIMIT_CONSOLE_ASSET_BYTES (1024 * 1024)
+
 #endif

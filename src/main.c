@@ -321,10 +321,10 @@ serve(int argc, char **argv)
 		goto out;
 	if (http_serve(srv, &e) != ERR_OK)
 		goto out;
-	log_msg(LOG_INFO, "ready at %s (%s%s, %s, data in %s, %u threads, media on %s port %u)",
-	    cfg.public_url, cfg.credentials ? "strict mode" : "protected mode",
+	log_msg(LOG_INFO, "ready at %s (%s%s, %s, data in %s, %u threads, media on %s port %u); "
+	    "console at %s/console/", cfg.public_url, cfg.credentials ? "strict mode" : "protected mode",
 	    tls.cert ? ", TLS" : "", safe_url, cfg.data_dir, cfg.threads, media.addresses,
-	    sfu_port());
+	    sfu_port(), cfg.public_url);
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
 		if (tls.cert != NULL)
 			log_msg(LOG_INFO, "SIGHUP: the TLS certificate and key stay those read at "

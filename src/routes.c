@@ -14,6 +14,7 @@
 #include "aws/error.h"
 #include "aws/pipeline.h"
 #include "cloudcontrol/cloudcontrol.h"
+#include "console/console.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/ids.h"
@@ -138,8 +139,9 @@ static const struct route_row routes[] = {
 	{ "events",        "GET",  "/events/*",              NULL,           events,           0 },
 	{ "whip",          NULL,   "/whip",                  NULL,           whip_route,       0 },
 	{ "whip",          NULL,   "/whip/*",                NULL,           whip_route,       0 },
-	/* to come:
-	 * { "console",    "GET",  "/console",               NULL,           console_asset,    0 }, */
+	{ "console",       NULL,   "/console",               NULL,           console_route,    0 },
+	{ "console",       NULL,   "/console/",              NULL,           console_route,    0 },
+	{ "console",       NULL,   "/console/*",             NULL,           console_route,    0 },
 	{ "cloudcontrol",  NULL,   NULL,                     "X-Amz-Target", cloudcontrol_api, 1 },
 	{ "ivs-realtime",  NULL,   NULL,                     NULL,           ivs_api,          1 },
 };

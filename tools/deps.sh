@@ -6,8 +6,8 @@
 # fails, so that nothing half-works.
 set -eu
 
-build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev libpcre2-dev libsrtp2-dev"
-test="$build libcmocka-dev awscli python3-boto3 python3-pytest python3-cryptography python3-websockets python3-aiortc nodejs curl postgresql chromium"
+build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev libpcre2-dev libsrtp2-dev nodejs"
+test="$build libcmocka-dev awscli python3-boto3 python3-pytest python3-cryptography python3-websockets python3-aiortc curl postgresql chromium"
 bench="$build wrk nginx-light python3-botocore postgresql"
 fuzz="$build clang libclang-rt-14-dev"
 
@@ -24,6 +24,9 @@ for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# The console's bundler runs under npm (Debian's own package, or the one a
+# nodejs from elsewhere ships).
+case " $want " in *" nodejs "*) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
