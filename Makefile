@@ -15,7 +15,7 @@ SCHEMA_PAIRS := spec/schemas/AWS_IVS_Stage.schema.json stage_schema_json \
 	spec/schemas/AWS_IVS_PublicKey.schema.json public_key_schema_json \
 	spec/schemas/AWS_IVS_StorageConfiguration.schema.json storage_schema_json
 SCHEMA  := $(filter %.json,$(SCHEMA_PAIRS))
-PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2
+PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2 libcurl
 
 SRC := \
 	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c \
@@ -42,7 +42,8 @@ SRC := \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
 	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
 	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c \
-	src/media/h264.c src/console/console.c
+	src/media/h264.c src/media/stage_host.c src/store/media_host_store.c \
+	src/console/console.c
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \

@@ -76,6 +76,10 @@ static const struct option options[] = {
 	    "how clients reach this node, http(s)://HOST[:PORT] (the events and WHIP "
 	    "endpoints derive from it; default: http://LISTEN with the port bound, https:// "
 	    "with TLS, 127.0.0.1 or [::1] for a wildcard address)"),
+	TEXT("--node-url", "RTSTAGE_NODE_URL", NULL, node_url,
+	    "how the other nodes of a shared database reach this one, http(s)://HOST[:PORT]: "
+	    "the stage's media host gets signalling forwarded there; it is also the node's id, "
+	    "so each node needs its own (default: --public-url)"),
 	TEXT("--tls-cert", "RTSTAGE_TLS_CERT", NULL, tls_cert,
 	    "PEM certificate (chain) file: serve HTTPS and WSS on the listen port"),
 	TEXT("--tls-key", "RTSTAGE_TLS_KEY", NULL, tls_key,
@@ -302,5 +306,9 @@ config_load(struct config *cfg, int argc, char **argv, struct err *e)
 		    cfg->tls_cert ? "--tls-key" : "--tls-cert");
 	if (cfg->public_url != NULL && config_public_url_check(cfg->public_url, e) != ERR_OK)
 		return e->code;
+	if (cfg->node_url != NULL && url_problem(cfg->node_url) != NULL)
+		return err_set(e, ERR_VALIDATION, "--node-url (RTSTAGE_NODE_URL) must be "
+		    "http(s)://HOST[:PORT], not '%.600s': %s", cfg->node_url,
+		    url_problem(cfg->node_url));
 	return ERR_OK;
 }

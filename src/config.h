@@ -30,6 +30,8 @@ struct config {
 					 * config_public_url_check; NULL until main.c sets
 					 * the default (http(s)://LISTEN, the bound port),
 					 * before the first request */
+	const char *node_url;		/* how other nodes reach this one, and its id;
+					 * NULL: public_url */
 	const char *tls_cert;		/* PEM certificate chain: serve HTTPS and WSS */
 	const char *tls_key;		/* its PEM private key */
 	unsigned session_idle_seconds;	/* a stage session ends this long after its last

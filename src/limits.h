@@ -546,6 +546,30 @@
  * (503) rather than recorded half-way. */
 #define LIMIT_WHIP_BARE_PUBLISHERS 4096
 
+/* ---- Several nodes: where a stage's media lives (src/media/stage_host.c) ---- */
+
+/* How often a node records that it is alive, milliseconds, and how old
+ * its last beat may be before other nodes take its stages: three missed
+ * beats, so one slow write (a PostgreSQL statement may take up to
+ * LIMIT_PG_STATEMENT_MS) does not move a stage, while a dead host's
+ * stages move within seconds. Nodes' clocks must agree well within the
+ * difference, as token expiry already assumes. */
+#define LIMIT_MEDIA_HEARTBEAT_MS 2000
+#define LIMIT_MEDIA_NODE_DEAD_MS 6000
+
+/* A signalling request forwarded to the stage's host, milliseconds: the
+ * connection (nodes are on one network: a host that does not accept
+ * within a second is down, and the client is told to retry), and the
+ * whole exchange, which covers the host's wait for its SFU
+ * (LIMIT_SFU_OFFER_WAIT_MS) and store, and stays under the IVS clients'
+ * 10 s publish and subscribe timeout. */
+#define LIMIT_MEDIA_FORWARD_CONNECT_MS 1000
+#define LIMIT_MEDIA_FORWARD_MS 8000
+
+/* Largest answer body taken from a host: an SDP answer is a few
+ * kilobytes; an error body less. */
+#define LIMIT_MEDIA_FORWARD_BODY_BYTES (64 * 1024)
+
 /* ---- Media: the SFU (src/media/sfu.c, transport.c, peer.c, forward.c) ---- */
 
 /* Socket buffers of the media UDP socket, bytes: a keyframe burst of a

@@ -31,6 +31,7 @@
 #include "ivs/ivs.h"
 #include "limits.h"
 #include "media/sfu.h"
+#include "media/stage_host.h"
 #include "media/whip.h"
 #include "routes.h"
 #include "ivs/ptoken.h"
@@ -299,25 +300,32 @@ serve(int argc, char **argv)
 	}
 	/* customer-signed participant tokens: their kid names an imported key */
 	ptoken_set_key_lookup(public_key_token_key);
-	/* This node's id is its public URL. With several nodes on one database
-	 * the bus reaches the others through it. The runtime starts before the
-	 * HTTP server serves and stops, closing its sockets, before it stops. */
+	/* This node's id is the URL other nodes reach it at (--node-url; by
+	 * default its public URL). With several nodes on one database the bus
+	 * reaches the others through it, and signalling for a stage whose
+	 * media this node hosts is forwarded to it. The runtime starts before
+	 * the HTTP server serves and stops, closing its sockets, before it
+	 * stops. */
+	if (cfg.node_url == NULL)
+		cfg.node_url = cfg.public_url;
 	if (store_driver()->shared) {
 		if ((link = notify_start(cfg.db_url, bus_deliver_remote, &e)) == NULL)
 			goto out;
 		remote.ctx = link;
 		remote.send = notify_send;
 	}
-	bus_configure(cfg.public_url, link ? &remote : NULL);
+	bus_configure(cfg.node_url, link ? &remote : NULL);
 	/* The SFU before the runtime (its hooks post to the runtime, which
 	 * drops what comes before it runs) and stopped after it. */
 	default_media_address(&ss, media_addr, sizeof(media_addr));
 	media = (struct sfu_options){ cfg.media_addresses ? cfg.media_addresses : media_addr,
 	    cfg.media_port, cfg.media_announce_ip };
 	whip_init();
+	if (stage_host_start(cfg.node_url, cfg.node_url, store_driver()->shared, &e) != ERR_OK)
+		goto out;
 	if (sfu_start(&media, runtime_media_hooks(), &e) != ERR_OK)
 		goto out;
-	if (runtime_start(&cfg, cfg.public_url, &e) != ERR_OK)
+	if (runtime_start(&cfg, cfg.node_url, &e) != ERR_OK)
 		goto out;
 	if (http_serve(srv, &e) != ERR_OK)
 		goto out;
@@ -345,6 +353,7 @@ out:
 	runtime_stop();		/* before the store goes; a no-op if never started */
 	http_stop(srv);
 	sfu_stop();		/* after the runtime and the WHIP requests; a no-op if never started */
+	stage_host_stop();	/* other nodes take this node's stages at once */
 	bus_configure(NULL, NULL);	/* nothing publishes any more */
 	notify_stop(link);
 	tls_files_clear(&tls);

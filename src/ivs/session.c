@@ -28,7 +28,7 @@ static const struct {
 	{ "SUBSCRIBE_STARTED", 1, 0, 0 },
 	{ "SUBSCRIBE_STOPPED", 1, 0, 0 },
 	{ "PUBLISH_ERROR", 0, 1, 0 },
-	{ "SUBSCRIBE_ERROR", 0, 1, 0 },
+	{ "SUBSCRIBE_ERROR", 1, 1, 0 },
 	{ "JOIN_ERROR", 0, 1, 0 },
 };
 

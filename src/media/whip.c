@@ -17,7 +17,9 @@
 #include "ivs/ivs.h"
 #include "ivs/session.h"
 #include "limits.h"
+#include "media/stage_host.h"
 #include "media/whip.h"
+#include "store/media_host_store.h"
 #include "store/stage_store.h"
 #include "store/store.h"
 
@@ -293,6 +295,119 @@ allowed(const struct whip_caller *wc, enum sfu_role role, const char *remote,
 	return 0;
 }
 
+/* ---- several nodes ----------------------------------------------------------- */
+
+/* host's URL (no trailing '/') + path + rest into out. 0, or -1 if cut. */
+static int
+host_url(char *out, size_t cap, const char *host, const char *path, const char *rest)
+{
+	size_t n = strlen(host);
+	int len;
+
+	while (n > 0 && host[n - 1] == '/')
+		n--;
+	len = snprintf(out, cap, "%.*s%s%s", (int)n, host, path, rest);
+	return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
+
+/* The URL of a Link header's first <...>, into out; "" if none. */
+static void
+link_target(const char *link, char *out, size_t cap)
+{
+	const char *a = strchr(link, '<'), *b = a ? strchr(a, '>') : NULL;
+
+	snprintf(out, cap, "%.*s", b ? (int)(b - a - 1) : 0, b ? a + 1 : "");
+}
+
+/* The host's answer a to a forwarded offer, as this node's result r:
+ * 201 with its SDP and session URLs, or its refusal with its code. */
+static void
+take_forwarded(struct stage_host_reply *a, struct whip_result *r)
+{
+	json_t *doc;
+	const char *msg;
+
+	if (a->status == 201) {
+		if (a->body == NULL || a->location[0] == '\0' ||
+		    strlen(a->location) >= sizeof(r->location))
+			return refuse(r, R_INTERNAL, "the stage's media node answered 201 without "
+			    "an SDP answer and a Location");
+		r->status = 201;
+		r->sdp = a->body;
+		a->body = NULL;
+		memcpy(r->location, a->location, strlen(a->location) + 1);
+		link_target(a->link, r->delete_link, sizeof(r->delete_link));
+		return;
+	}
+	doc = a->body ? json_loadb(a->body, a->body_len, 0, NULL) : NULL;
+	msg = json_string_value(json_object_get(doc, "message"));
+	r->status = a->status;
+	r->code = (int)json_integer_value(json_object_get(doc, "code"));
+	if (r->code == 0)
+		r->code = a->status >= 500 ? refusals[R_INTERNAL].code : refusals[R_BAD_OFFER].code;
+	snprintf(r->message, sizeof(r->message), "%s", msg ? msg : "the stage's media node "
+	    "refused the offer");
+	json_decref(doc);
+}
+
+/* Sends the offer to host, the node hosting the stage, with wc's token. */
+static void
+forward_offer(const struct whip_caller *wc, const char *host, const char *target,
+    const char *sdp, size_t len, struct whip_result *r)
+{
+	char url[MEDIA_NODE_CAP + LIMIT_URL_BYTES];
+	char *auth = NULL;
+	const char *lines[] = { NULL, "Content-Type: application/sdp", NULL };
+	struct stage_host_reply a;
+	struct err e = { ERR_OK, "" };
+
+	memset(&a, 0, sizeof(a));
+	if (host_url(url, sizeof(url), host, target[0] ? WHIP_BASE "/" : WHIP_BASE, target) != 0 ||
+	    asprintf(&auth, "Authorization: Bearer %s", wc->token) < 0) {
+		auth = NULL;
+		refuse(r, R_INTERNAL, "the offer could not be forwarded to the stage's media node");
+		goto out;
+	}
+	lines[0] = auth;
+	if (stage_host_forward(&(struct stage_host_request){ "offer", "POST", url, lines, sdp,
+	    len }, &a, &e) != ERR_OK) {
+		refuse(r, R_BUSY, "the node hosting the stage's media did not answer; try again");
+		goto out;
+	}
+	take_forwarded(&a, r);
+out:
+	stage_host_reply_free(&a);
+	free(auth);
+}
+
+/* With several nodes: is the stage's media here? If not, the offer is
+ * forwarded to its host (or refused) into r and 0 is returned. */
+static int
+placed_here(const struct whip_caller *wc, const char *target, const char *sdp, size_t len,
+    struct whip_result *r)
+{
+	char host[MEDIA_NODE_CAP];
+	struct err e = { ERR_OK, "" };
+
+	switch (stage_host_place(wc->stage_arn, 1, host, sizeof(host), &e)) {
+	case STAGE_LOCAL:
+		return 1;
+	case STAGE_REMOTE:
+		if (!wc->forwarded && wc->token != NULL) {
+			forward_offer(wc, host, target, sdp, len, r);
+			return 0;
+		}
+		/* a forwarded offer whose stage moved meanwhile: the client retries */
+		refuse(r, R_BUSY, "the stage's media is on another node now; try again");
+		return 0;
+	case STAGE_UNAVAILABLE:
+		break;
+	}
+	log_msg(LOG_WARN, "whip: placing the media of %s: %s", wc->stage_arn, e.msg);
+	refuse(r, R_BUSY, "no node can take the stage's media now; try again");
+	return 0;
+}
+
 /* Turns the SFU's answer a into r; participants without a socket join. */
 static void
 take_answer(const struct whip_caller *wc, enum sfu_role role, const char *remote,
@@ -362,6 +477,8 @@ whip_offer(const struct whip_caller *wc, const char *target, const char *sdp, si
 		refuse(r, R_BAD_OFFER, "the request carries no SDP offer");
 		goto out;
 	}
+	if (!placed_here(wc, target, sdp, len, r))
+		goto out;
 	if (sfu_offer(&o, &a, &e) != ERR_OK) {
 		log_msg(LOG_WARN, "whip: offer of %s: %s", wc->participant_id, e.msg);
 		refuse(r, R_INTERNAL, "the media server failed: %s", e.msg);
@@ -526,11 +643,14 @@ http_offer(const struct http_request *req, struct http_response *res, struct cal
 	whip_offer(&(struct whip_caller){ .stage_arn = tok.stage_arn,
 	    .participant_id = tok.participant_id, .whip_url = tok.whip_url,
 	    .publish = tok.publish, .subscribe = tok.subscribe, .via_socket = 0,
-	    .user_id = tok.user_id, .attributes = tok.attributes ? tok.attributes : "{}" },
+	    .user_id = tok.user_id, .attributes = tok.attributes ? tok.attributes : "{}",
+	    .token = token, .forwarded = http_header(req, STAGE_HOST_FORWARDED) != NULL },
 	    target, req->body, req->body_len, &r);
 	if (r.status != 201) {
 		err_set(&c->err, ERR_VALIDATION, "%s", r.message);
 		answer_json(res, r.status, r.code, r.message);
+		if (r.code == refusals[R_BUSY].code)
+			http_set_header(res, "Retry-After", "1");
 		goto out;
 	}
 	snprintf(link, sizeof(link), "<%s>; rel=\"" DELETE_REL "\"", r.delete_link);
@@ -558,6 +678,55 @@ beacon_token(const struct http_request *req)
 	return token;
 }
 
+/* A session this node does not hold may be on the stage's host: the
+ * DELETE or beacon is forwarded there as it came and its answer relayed.
+ * 0 when it was, -1 when there is no other host (or the request came
+ * from another node already). */
+static int
+relay_end(const struct http_request *req, struct http_response *res, struct call *c,
+    const struct ptoken *tok, const char *token, int beacon)
+{
+	char host[MEDIA_NODE_CAP], url[MEDIA_NODE_CAP + LIMIT_URL_BYTES];
+	char *auth = NULL;
+	const char *lines[] = { NULL, NULL };
+	struct stage_host_reply a;
+	struct err e = { ERR_OK, "" };
+
+	memset(&a, 0, sizeof(a));
+	if (http_header(req, STAGE_HOST_FORWARDED) != NULL ||
+	    stage_host_place(tok->stage_arn, 0, host, sizeof(host), &e) != STAGE_REMOTE ||
+	    host_url(url, sizeof(url), host, req->path, "") != 0)
+		return -1;
+	if (beacon ? (auth = strdup("Content-Type: text/plain")) == NULL :
+	    asprintf(&auth, "Authorization: Bearer %s", token) < 0) {
+		auth = NULL;
+		answer_refusal(res, c, R_INTERNAL, "out of memory");
+		return 0;
+	}
+	lines[0] = auth;
+	if (stage_host_forward(&(struct stage_host_request){ "delete", req->method, url, lines,
+	    beacon ? req->body : NULL, beacon ? req->body_len : 0 }, &a, &e) != ERR_OK) {
+		answer_refusal(res, c, R_BUSY, "the node hosting the stage's media did not "
+		    "answer; try again");
+	} else {
+		res->status = a.status;
+		if (a.body_len > 0) {
+			res->content_type = "application/json";
+			res->body = a.body;
+			res->body_len = a.body_len;
+			a.body = NULL;
+		}
+		if (a.status >= 300)
+			err_set(&c->err, ERR_VALIDATION, "the stage's media node answered %d",
+			    a.status);
+		else
+			log_msg(LOG_INFO, "whip: session ended on the stage's media node %s", host);
+	}
+	stage_host_reply_free(&a);
+	free(auth);
+	return 0;
+}
+
 /* DELETE {whip}/session/ID, or the beacon POST {whip}/session/ID/delete. */
 static void
 http_end(const struct http_request *req, struct http_response *res, struct call *c,
@@ -572,6 +741,8 @@ http_end(const struct http_request *req, struct http_response *res, struct call 
 	if (authorise(token, 1, &tok, res, c) != 0)
 		goto out;
 	if (sfu_end_session(id, tok.participant_id, &e) != ERR_OK) {
+		if (e.code == ERR_NOT_FOUND && relay_end(req, res, c, &tok, token, beacon) == 0)
+			goto out;
 		if (e.code == ERR_NOT_FOUND)
 			answer_refusal(res, c, R_NO_SESSION, "no such media session of this "
 			    "participant");

@@ -27,6 +27,9 @@ struct whip_caller {
 	int via_socket;			/* XDP: its events socket joined it */
 	const char *user_id;		/* for a WHIP join */
 	const char *attributes;		/* JSON object text, for a WHIP join */
+	const char *token;		/* the token itself, sent with an offer forwarded
+					 * to the node hosting the stage (NULL: none) */
+	int forwarded;			/* another node forwarded it: never forward again */
 };
 
 #define WHIP_URL_CAP (PTOKEN_URL_CAP + 64)
@@ -48,7 +51,11 @@ void whip_init(void);
  * URL after the whip base: "publish/ID", "subscribe/ID", or "" (a bare
  * WHIP publish as w's participant). Checks the target and capabilities
  * (a refusal of a capability is recorded as PUBLISH_ERROR or
- * SUBSCRIBE_ERROR), asks the SFU, and joins a participant offering with
+ * SUBSCRIBE_ERROR), then, with several nodes, finds the stage's host
+ * (stage_host.h): another node's offer is forwarded to it with w's token
+ * and its answer taken as it is (a forwarded one, or one with no token,
+ * is refused 503 + 2013 instead); a stage no live node hosts becomes this
+ * node's. Here it asks the SFU, and joins a participant offering with
  * no events socket as a WHIP participant. Fills *r (free it with
  * whip_result_free). Waits for the SFU (milliseconds) and the store: run
  * it on a worker or job thread, never on an event loop. Thread-safe. */

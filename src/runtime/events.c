@@ -134,6 +134,16 @@ events_release(const char *remote)
 	pthread_mutex_unlock(&rt.admit_lock);
 }
 
+void
+ticket_free(struct ticket *t)
+{
+	if (t == NULL)
+		return;
+	free(t->extra);
+	free(t->token);
+	free(t);
+}
+
 /* ---- metrics ---------------------------------------------------------------- */
 
 /* Message types counted by name; anything else counts as "other". */
@@ -589,8 +599,7 @@ sock_close(struct sock *k, const char *reason)
 	    k->t->stage_id[0] ? k->t->stage_id : "-", k->t->remote, reason);
 	ws_parser_free(&k->parser);
 	free(k->out);
-	free(k->t->extra);
-	free(k->t);
+	ticket_free(k->t);
 	free(k);
 	if (st != NULL)
 		stage_drop_if_unused(st);
@@ -652,7 +661,8 @@ struct exchange_job {
 	char *old_token, *new_token;
 	char request_id[128], trace_id[128];
 	char error[256];		/* "" when accepted */
-	long long exp;
+	long long exp;			/* accepted: the new token's expiry ... */
+	int publish, subscribe;		/* ... and capabilities */
 	struct sock *k;			/* checked still alive on return */
 	unsigned long long gen;
 };
@@ -730,6 +740,8 @@ exchange_job(void *arg)
 			log_msg(LOG_WARN, "events: recording the token exchange of %s: %s", j->pid,
 			    e.msg);
 		j->exp = nt.exp;
+		j->publish = nt.publish;
+		j->subscribe = nt.subscribe;
 	}
 	free(prev);
 	free(next);
@@ -740,6 +752,19 @@ exchange_job(void *arg)
 		free(j->new_token);
 		free(j);
 	}
+}
+
+/* The socket's later offers are the new token's: its capabilities, its
+ * expiry, and the token itself for forwarding. */
+static void
+take_token(struct ticket *t, struct exchange_job *j)
+{
+	t->exp = j->exp;
+	t->publish = j->publish;
+	t->subscribe = j->subscribe;
+	free(t->token);
+	t->token = j->new_token;
+	j->new_token = NULL;
 }
 
 static void
@@ -755,7 +780,7 @@ exchange_done(struct loop *l, void *arg)
 		if (p != NULL && j->error[0] != '\0')
 			json_object_set_new(p, "error", json_pack("{s:s}", "message", j->error));
 		else if (j->error[0] == '\0')
-			k->t->exp = j->exp;
+			take_token(k->t, j);
 		send_json(k, "aws:ivs:EXCHANGE_TOKEN", p);
 	}
 	free(j->old_token);
@@ -797,6 +822,7 @@ struct xdp_job {
 	char request_id[128];
 	int publish, subscribe, off;
 	char *sdp;
+	char *token;			/* the socket's token, for a forwarded offer */
 	struct whip_result r;
 	struct sock *k;			/* checked still alive on return */
 	unsigned long long gen;
@@ -829,7 +855,7 @@ xdp_job(void *arg)
 	struct err e;
 	const struct whip_caller w = { .stage_arn = j->arn, .participant_id = j->pid,
 	    .whip_url = j->whip_url, .publish = j->publish, .subscribe = j->subscribe,
-	    .via_socket = 1, .user_id = j->user_id, .attributes = "{}" };
+	    .via_socket = 1, .user_id = j->user_id, .attributes = "{}", .token = j->token };
 
 	if (j->off) {
 		j->r.status = 400;
@@ -844,6 +870,7 @@ xdp_job(void *arg)
 		    NULL, &e);
 		whip_result_free(&j->r);
 		free(j->sdp);
+		free(j->token);
 		free(j);
 	}
 }
@@ -874,6 +901,7 @@ xdp_done(struct loop *l, void *arg)
 	}
 	whip_result_free(&j->r);
 	free(j->sdp);
+	free(j->token);
 	free(j);
 }
 
@@ -896,11 +924,13 @@ on_sdp_offer(struct sock *k, const json_t *msg)
 	j->subscribe = k->t->subscribe;
 	j->off = !rt.xdp;
 	j->sdp = strdup(str_of(p, "content"));
+	j->token = k->t->token ? strdup(k->t->token) : NULL;
 	j->k = k;
 	j->gen = k->id;
 	if (j->sdp == NULL || jobs_post(xdp_job, j) != 0) {
 		log_msg(LOG_WARN, "events: store queue full; an SDP offer of %s is dropped", j->pid);
 		free(j->sdp);
+		free(j->token);
 		free(j);
 	}
 }
@@ -1065,8 +1095,7 @@ attach(struct loop *l, void *arg)
 	if (k == NULL || n_all >= LIMIT_EVENTS_SOCKETS) {
 		http_upgrade_close(t->handle);
 		events_release(t->remote);
-		free(t->extra);
-		free(t);
+		ticket_free(t);
 		free(k);
 		return;
 	}
@@ -1114,7 +1143,7 @@ events_upgraded(void *arg, int fd, void *handle, const char *extra, size_t extra
 
 	if (fd < 0 || handle == NULL) {
 		events_release(t->remote);
-		free(t);
+		ticket_free(t);
 		return;
 	}
 	t->fd = fd;
@@ -1126,8 +1155,7 @@ events_upgraded(void *arg, int fd, void *handle, const char *extra, size_t extra
 	if (rt.loop == NULL || loop_post(rt.loop, attach, t, &e) != ERR_OK) {
 		http_upgrade_close(handle);
 		events_release(t->remote);
-		free(t->extra);
-		free(t);
+		ticket_free(t);
 	}
 }
 
@@ -1179,6 +1207,8 @@ on_bus(void *arg, const struct bus_event *ev)
 	struct err e;
 
 	(void)arg;
+	if (ev->kind == BUS_ROSTER_CHANGED && strcmp(ev->node, rt.node) != 0)
+		media_roster_changed(ev->stage_arn, ev->participant_id);
 	if (copy == NULL)
 		return;
 	*copy = *ev;

@@ -21,6 +21,9 @@ struct ticket {
 	char user_id[PTOKEN_USER_CAP];
 	int publish, subscribe;		/* the token's capabilities: XDP offers */
 	long long exp;
+	char *token;			/* the token itself (malloc'd; NULL when refused):
+					 * an XDP offer forwarded to the stage's host
+					 * carries it. EXCHANGE_TOKEN replaces these four */
 	/* set by the upgrade */
 	int fd;
 	void *handle;
@@ -34,11 +37,21 @@ struct ticket {
 int events_reserve(const char *remote);
 void events_release(const char *remote);
 
+/* Frees t and what it holds. Accepts NULL. */
+void ticket_free(struct ticket *t);
+
 /* The http_upgrade_fn of a ticket (arg, malloc'd; owned from here). */
 void events_upgraded(void *arg, int fd, void *handle, const char *extra, size_t extra_len);
 
 /* This node's id (its public URL). */
 const char *events_node(void);
+
+/* The roster of stage_arn changed through another node, naming
+ * participant_id (media.c): if this node holds media sessions of that
+ * participant, the store thread checks whether it is still connected and
+ * ends them if not (it left, its socket on the other node closed). Quick;
+ * any thread. */
+void media_roster_changed(const char *stage_arn, const char *participant_id);
 
 /* Counts a join refused with code (metrics). */
 void events_count_join_error(const char *code);

@@ -183,6 +183,7 @@ decide(const struct http_request *req, const char *token, const char *url_stage_
 		t->publish = tok.publish;
 		t->subscribe = tok.subscribe;
 		t->exp = tok.exp;
+		t->token = strdup(token);
 		admit(req, &tok, t);
 	}
 	ptoken_free(&tok);
@@ -224,7 +225,7 @@ runtime_events_route(const struct http_request *req, struct http_response *res,
 	if ((t = calloc(1, sizeof(*t))) == NULL || (tok != NULL &&
 	    (token = strndup(tok, toklen)) == NULL)) {
 		events_release(req->remote);
-		free(t);
+		ticket_free(t);
 		http_refuse(res, 500, "INTERNAL", "out of memory");
 		return;
 	}

@@ -3,7 +3,8 @@
  * the participant's publishing state and its history (PUBLISH_STARTED,
  * SUBSCRIBE_STOPPED, ...) and then tells every node the roster changed.
  * A WHIP participant with no events socket leaves when its last media
- * session ends.
+ * session ends. The other way: a participant that left through another
+ * node (its socket there closed) loses the media this node hosts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include "core/log.h"
 #include "ivs/session.h"
 #include "media/whip.h"
+#include "runtime/events.h"
 #include "runtime/jobs.h"
 #include "runtime/runtime.h"
+#include "store/session_store.h"
 #include "store/store.h"
 
 enum media_what { M_PUBLISH_STARTED, M_SUBSCRIBE_STARTED, M_ENDED };
@@ -50,8 +53,16 @@ media_tx(struct store *s, void *arg, struct err *e)
 {
 	struct media_job *j = arg;
 	const char *name = event_name(j);
-	int empty;
+	int empty, running = 1;
 
+	/* a normal end of what never started (ICE never came up, a republish
+	 * before the media) is no stop: nothing is recorded */
+	if (j->what == M_ENDED && j->error_code[0] == '\0' &&
+	    store_participant_media_running(s, j->arn, j->pid, j->publish, j->remote, &running,
+	    e) != ERR_OK)
+		return e->code;
+	if (!running)
+		name = NULL;
 	if (j->publish && session_set_publishing(s, j->arn, j->pid,
 	    j->what == M_PUBLISH_STARTED, e) != ERR_OK)
 		return e->code;
@@ -134,6 +145,56 @@ on_session_ended(const char *stage_arn, const char *participant_id, const char *
 {
 	post(M_ENDED, publish, stage_arn, participant_id, remote_id ? remote_id : "",
 	    reason ? reason : "", error_code ? error_code : "");
+}
+
+/* ---- participants that left through another node --------------------------- */
+
+struct left_job {
+	char arn[SFU_ARN_CAP];
+	char pid[SFU_PID_CAP];
+	int connected;
+};
+
+static enum err_code
+connected_tx(struct store *s, void *arg, struct err *e)
+{
+	struct left_job *j = arg;
+
+	return session_is_connected(s, j->arn, j->pid, &j->connected, e);
+}
+
+/* On the store thread: a participant no longer connected has no media. */
+static void
+left_job(void *arg)
+{
+	struct left_job *j = arg;
+	struct err e = { ERR_OK, "" };
+
+	if (store_read(connected_tx, j, &e) != ERR_OK)
+		log_msg(LOG_WARN, "media: checking whether %s is still in %s: %s", j->pid, j->arn,
+		    e.msg);
+	else if (!j->connected) {
+		log_msg(LOG_INFO, "media: %s left %s through another node: its media ends",
+		    j->pid, j->arn);
+		sfu_end_participant(j->arn, j->pid);
+	}
+	free(j);
+}
+
+void
+media_roster_changed(const char *stage_arn, const char *participant_id)
+{
+	struct left_job *j;
+
+	if (participant_id[0] == '\0' || !sfu_has_sessions(stage_arn, participant_id) ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	snprintf(j->arn, sizeof(j->arn), "%s", stage_arn);
+	snprintf(j->pid, sizeof(j->pid), "%s", participant_id);
+	if (jobs_post(left_job, j) != 0) {
+		log_msg(LOG_WARN, "media: store queue full; whether %s left is not checked", j->pid);
+		free(j);
+	}
 }
 
 static const struct sfu_hooks hooks = {

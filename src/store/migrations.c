@@ -136,6 +136,15 @@ static const struct migration migrations[] = {
 	  /* one key material per account and region */
 	  "CREATE UNIQUE INDEX public_keys_by_fingerprint"
 	  " ON public_keys (account, region, fingerprint);" },
+	{ 9, "media nodes and the node hosting each stage's media",
+	  /* a node's URL is where other nodes forward signalling; heartbeat_ms
+	   * is the node's clock at its last beat */
+	  "CREATE TABLE media_nodes (node TEXT PRIMARY KEY, url TEXT NOT NULL,"
+	  " heartbeat_ms INTEGER NOT NULL);"
+	  /* one host per stage; a row whose node is dead may be taken over */
+	  "CREATE TABLE media_hosts (stage_arn TEXT PRIMARY KEY, node TEXT NOT NULL,"
+	  " since_ms INTEGER NOT NULL);"
+	  "CREATE INDEX media_hosts_by_node ON media_hosts (node);" },
 };
 
 /* script with every rule of dialect applied in turn; caller frees. */

@@ -96,6 +96,17 @@ static const char SQL_EVENTS_PAGE[] =
 	"(s.name = 'PUBLISH_STARTED' AND t.name IN ('PUBLISH_STARTED', 'PUBLISH_STOPPED', " \
 	"'PUBLISH_ERROR')) OR (s.name = 'SUBSCRIBE_STARTED' AND t.name IN " \
 	"('SUBSCRIBE_STARTED', 'SUBSCRIBE_STOPPED', 'SUBSCRIBE_ERROR')))) ORDER BY s.seq"
+/* Is media of one kind running by the history: its start in the stage's
+ * active session, with no later start, stop or error of the same remote.
+ * Parameters: stage, participant, the kind's start, remote, then the
+ * kind's start, stop and error names. */
+static const char SQL_MEDIA_RUNNING[] =
+    "SELECT 1 FROM stage_sessions ss JOIN participant_events s ON s.session_id = ss.id "
+    "WHERE ss.stage_arn = ? AND ss.end_ms = 0 AND s.participant_id = ? AND s.name = ? "
+    "AND s.remote_participant_id = ? AND NOT EXISTS (SELECT 1 FROM participant_events t "
+    "WHERE t.session_id = s.session_id AND t.participant_id = s.participant_id "
+    "AND t.seq > s.seq AND t.remote_participant_id = s.remote_participant_id "
+    "AND t.name IN (?, ?, ?)) LIMIT 1";
 static const char SQL_PARTICIPANT_STOPS[] =
     STOPS_OF("p.session_id = ? AND p.participant_id = ?");
 static const char SQL_SESSION_STOPS[] = STOPS_OF("p.session_id = ?");
@@ -513,6 +524,27 @@ store_participant_media_stop(struct store *s, const char *session_id,
     const char *participant_id, long long now_ms, struct err *e)
 {
 	return run_at(s, SQL_PARTICIPANT_STOPS, now_ms, TEXTS(session_id, participant_id), e);
+}
+
+enum err_code
+store_participant_media_running(struct store *s, const char *stage_arn,
+    const char *participant_id, int publish, const char *remote, int *running, struct err *e)
+{
+	static const char *const kinds[2][3] = {
+		{ "SUBSCRIBE_STARTED", "SUBSCRIBE_STOPPED", "SUBSCRIBE_ERROR" },
+		{ "PUBLISH_STARTED", "PUBLISH_STOPPED", "PUBLISH_ERROR" },
+	};
+	const char *const *k = kinds[publish != 0];
+	struct store_stmt *st = prepare(s, SQL_MEDIA_RUNNING, e,
+	    TEXTS(stage_arn, participant_id, k[0], remote, k[0], k[1], k[2]));
+	enum store_step r;
+
+	if (st == NULL)
+		return e->code;
+	r = store_step(st, e);
+	*running = r == STORE_ROW;
+	store_reset(st);
+	return r == STORE_FAILED ? e->code : ERR_OK;
 }
 
 enum err_code

@@ -145,6 +145,13 @@ enum err_code store_events_page(struct store *s, const char *session_id,
 enum err_code store_participant_media_stop(struct store *s, const char *session_id,
     const char *participant_id, long long now_ms, struct err *e);
 
+/* Sets *running when participant_id has, in stage_arn's active session,
+ * media of one kind running by its history: a publish (publish set,
+ * remote "") or a subscription to remote whose start was not followed by
+ * a start, stop or error of the same. */
+enum err_code store_participant_media_running(struct store *s, const char *stage_arn,
+    const char *participant_id, int publish, const char *remote, int *running, struct err *e);
+
 /* Every participant CONNECTED through node becomes DISCONNECTED with its
  * running media stopped (store_participant_media_stop) and a LEFT event at
  * now_ms, and its session's count falls accordingly. */
