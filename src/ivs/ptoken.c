@@ -36,6 +36,7 @@ ptoken_code_name(enum ptoken_code c)
 		[PTOKEN_INVALID] = "TOKEN_INVALID",
 		[PTOKEN_INVALID_SIGNATURE] = "TOKEN_INVALID_SIGNATURE",
 		[PTOKEN_EXPIRED] = "TOKEN_EXPIRED",
+		[PTOKEN_UNREADABLE] = "INTERNAL",
 	};
 
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "INTERNAL";
@@ -356,7 +357,8 @@ foreign_key(const json_t *header, const json_t *claims, const char *token, struc
 {
 	ptoken_key_lookup_fn fn = atomic_load(&key_lookup);
 	const char *kid = json_string_value(json_object_get(header, "kid"));
-	EVP_PKEY *pkey;
+	EVP_PKEY *pkey = NULL;
+	enum err_code found;
 	struct arn k;
 	int ok;
 
@@ -369,9 +371,13 @@ foreign_key(const json_t *header, const json_t *claims, const char *token, struc
 	if (!key_owned(&k, claims))
 		return refuse(out, PTOKEN_INVALID_SIGNATURE, "the kid is not a public key of the "
 		    "account and region of the stage the token names");
-	if (fn == NULL || (pkey = fn(kid)) == NULL)
+	found = fn != NULL ? fn(kid, &pkey) : ERR_NOT_FOUND;
+	if (found == ERR_NOT_FOUND)
 		return refuse(out, PTOKEN_INVALID_SIGNATURE,
 		    "no public key has the header's kid (deleted, or never imported)");
+	if (found != ERR_OK)
+		return refuse(out, PTOKEN_UNREADABLE,
+		    "the public key the kid names could not be read; try again");
 	ok = verify_with(pkey, token);
 	EVP_PKEY_free(pkey);
 	if (!ok)

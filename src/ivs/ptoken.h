@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "crypto/keys.h"
+#include "util/err.h"
 
 /* Why a token is refused: the JOIN_ERROR codes of the events protocol. */
 enum ptoken_code {
@@ -22,6 +23,7 @@ enum ptoken_code {
 	PTOKEN_INVALID,			/* TOKEN_INVALID: shape, header or claims */
 	PTOKEN_INVALID_SIGNATURE,	/* TOKEN_INVALID_SIGNATURE: key or signature */
 	PTOKEN_EXPIRED,			/* TOKEN_EXPIRED */
+	PTOKEN_UNREADABLE,		/* INTERNAL: its key could not be read now (retry) */
 };
 
 #define PTOKEN_ID_CAP 72		/* jti: up to 64 of [A-Za-z0-9_-] */
@@ -50,8 +52,10 @@ struct ptoken {
 };
 
 /* A customer's public key by the kid (an imported key's ARN) its token
- * names: a new reference (the caller frees it), or NULL when not found. */
-typedef EVP_PKEY *(*ptoken_key_lookup_fn)(const char *kid);
+ * names: ERR_OK with *key a new reference (the caller frees it),
+ * ERR_NOT_FOUND when there is none, another code when it could not be
+ * read (the store failed: the token is neither good nor bad yet). */
+typedef enum err_code (*ptoken_key_lookup_fn)(const char *kid, EVP_PKEY **key);
 
 /* Sets the lookup of kids that are not the server's (NULL: none, and such
  * tokens are TOKEN_INVALID_SIGNATURE). Call before serving. */

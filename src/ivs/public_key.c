@@ -439,17 +439,17 @@ public_key_list(struct call *c, const json_t *in, json_t **out)
 	return paging_finish(c, &l.p, "publicKeys", out);
 }
 
-EVP_PKEY *
-public_key_token_key(const char *kid)
+enum err_code
+public_key_token_key(const char *kid, EVP_PKEY **key)
 {
 	struct err e = { ERR_OK, "" };
 	struct store *s = store_thread(&e);
-	EVP_PKEY *key = NULL;
 
-	if (s == NULL || public_key_find(s, kid, &key, &e) != ERR_OK) {
-		if (e.code == ERR_INTERNAL)
+	*key = NULL;
+	if (s == NULL || public_key_find(s, kid, key, &e) != ERR_OK) {
+		if (e.code != ERR_NOT_FOUND)
 			log_msg(LOG_WARN, "looking up the key of a participant token: %s", e.msg);
-		return NULL;
+		return e.code == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_INTERNAL;
 	}
-	return key;
+	return ERR_OK;
 }

@@ -74,10 +74,11 @@ enum err_code public_key_find(struct store *s, const char *arn, EVP_PKEY **key,
     struct err *e);
 
 /* public_key_find on the calling thread's own store connection, as the
- * participant-token verifier's key lookup (ptoken_set_key_lookup): the
- * key (caller frees it), or NULL when none (a store failure is logged).
- * Thread-safe; for threads that may wait on the store. */
-EVP_PKEY *public_key_token_key(const char *kid);
+ * participant-token verifier's key lookup (ptoken_set_key_lookup): ERR_OK
+ * with *key (caller frees it), ERR_NOT_FOUND when none, ERR_INTERNAL when
+ * the store failed (logged). Thread-safe; for threads that may wait on
+ * the store. */
+enum err_code public_key_token_key(const char *kid, EVP_PKEY **key);
 
 /* The operations (input validated against the model). */
 enum err_code public_key_import(struct call *c, const json_t *in, json_t **out);

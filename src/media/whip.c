@@ -537,6 +537,8 @@ answer_refusal(struct http_response *res, struct call *c, enum refusal why, cons
 {
 	err_set(&c->err, ERR_VALIDATION, "%s", msg);
 	answer_json(res, refusals[why].status, refusals[why].code, msg);
+	if (why == R_BUSY)
+		http_set_header(res, "Retry-After", "1");
 }
 
 /* The preflight: what a page may send to any WHIP URL. */
@@ -593,6 +595,10 @@ authorise(const char *token, int expired_ok, struct ptoken *tok, struct http_res
 
 	if (pc == PTOKEN_EXPIRED && !expired_ok) {
 		answer_refusal(res, c, R_TOKEN_EXPIRED, tok->why);
+		return -1;
+	}
+	if (pc == PTOKEN_UNREADABLE) {	/* the store failed: neither good nor bad yet */
+		answer_refusal(res, c, R_BUSY, tok->why);
 		return -1;
 	}
 	if (pc != PTOKEN_OK && pc != PTOKEN_EXPIRED) {

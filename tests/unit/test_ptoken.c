@@ -301,16 +301,21 @@ test_shape_header_signature(void **state)
 static EVP_PKEY *customer;
 
 /* The hook: the customer's key for any kid ending in "/k1" (so that only
- * the verifier's own rules can refuse another account's or region's). */
-static EVP_PKEY *
-lookup(const char *kid)
+ * the verifier's own rules can refuse another account's or region's); a
+ * store failure for one ending in "/down"; none otherwise. */
+static enum err_code
+lookup(const char *kid, EVP_PKEY **key)
 {
 	size_t n = strlen(kid);
 
+	*key = NULL;
+	if (n >= 5 && strcmp(kid + n - 5, "/down") == 0)
+		return ERR_INTERNAL;
 	if (n < 3 || strcmp(kid + n - 3, "/k1") != 0)
-		return NULL;
+		return ERR_NOT_FOUND;
 	EVP_PKEY_up_ref(customer);
-	return customer;
+	*key = customer;
+	return ERR_OK;
 }
 
 /* Appends base64url of data to out at *at. */
@@ -374,6 +379,8 @@ test_customer_keys(void **state)
 		{ "no such key", "arn:aws:ivs:us-east-1:123456789012:public-key/k2", 0,
 		  PTOKEN_INVALID_SIGNATURE },
 		{ "another key's signature", KEY_ARN, 1, PTOKEN_INVALID_SIGNATURE },
+		{ "the key store fails", "arn:aws:ivs:us-east-1:123456789012:public-key/down", 0,
+		  PTOKEN_UNREADABLE },
 	};
 	EVP_PKEY *other = EVP_EC_gen("P-384");
 	json_t *c = good_claims();
