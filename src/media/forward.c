@@ -186,19 +186,20 @@ rtx_unwrap(struct pub_stream *st, uint8_t *data, size_t *len, struct rtp_packet 
 	return 0;
 }
 
-/* Is the picture of the SPS in this keyframe's payload over the IVS
- * limit (either orientation)? An SPS that cannot be read, or a payload
- * without one, is not: the limit is enforced on what can be measured. */
+/* Is the picture of an SPS completed by this video packet (whole in it,
+ * or its last FU-A fragment) over the IVS limit (either orientation)? An
+ * SPS that cannot be read, or a packet completing none, is not: the limit
+ * is enforced on what can be measured. */
 static int
-over_resolution(const struct rtp_packet *pkt)
+over_resolution(struct pub_stream *st, const struct rtp_packet *pkt)
 {
 	struct h264_sps sps;
 	const uint8_t *nal;
 	size_t len;
 	uint32_t side;
 
-	if (!h264_payload_sps(pkt->data + pkt->payload_off, pkt->payload_len, &nal, &len) ||
-	    h264_sps_parse(nal, len, &sps) != 0)
+	if (!h264_sps_assemble(&st->sps, pkt->seq, pkt->data + pkt->payload_off,
+	    pkt->payload_len, &nal, &len) || h264_sps_parse(nal, len, &sps) != 0)
 		return 0;
 	side = sps.width > sps.height ? sps.width : sps.height;
 	return (uint64_t)sps.width * sps.height > LIMIT_SFU_MAX_PIXELS ||
@@ -282,7 +283,7 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	(void)nack_tracker_receive(&st->track, pkt.seq, pkt.ts, now_us);
 	st->interval_bytes += len;
 	keyframe = video && rtp_h264_is_keyframe(&pkt);
-	if (keyframe && over_resolution(&pkt)) {
+	if (video && over_resolution(st, &pkt)) {
 		log_msg(LOG_INFO, "media session %s: video over %dx%d, publish ended", p->id,
 		    LIMIT_SFU_MAX_SIDE, LIMIT_SFU_MAX_PIXELS / LIMIT_SFU_MAX_SIDE);
 		peer_end(s, p, SFU_END_LIMIT, "RESOLUTION_EXCEEDED");

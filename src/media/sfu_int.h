@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "media/cert.h"
 #include "media/dtls.h"
+#include "media/h264.h"
 #include "media/nack.h"
 #include "media/rtp.h"
 #include "media/sdp.h"
@@ -36,6 +37,7 @@ struct pub_stream {
 	uint32_t clock;
 	int started;
 	struct nack_tracker track;
+	struct h264_sps_assembler sps;	/* video: an SPS in FU-A fragments */
 	uint8_t ext[SDP_EXT__COUNT];	/* the publisher's extension ids */
 	uint64_t interval_bytes;	/* since the last report */
 };
