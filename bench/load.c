@@ -1,7 +1,7 @@
 /* rtstage-load: the media benchmark's load tool (make bench-media). One
  * process, one epoll loop, many WebRTC peers built from rtstage's media
  * modules in the client role (STUN, DTLS, SRTP): one publisher sending a
- * fixed synthetic H.264 + Opus stream, any number of subscribers counting
+ * fixed synthetic H.264 + Opus stream (paced as a browser paces it), any number of subscribers counting
  * what arrives. Signalling is not its business: bench/media.py makes the
  * offers and answers and drives it by lines on stdin, and reads its
  * replies on stdout. It works against any SFU that speaks ICE (lite or
@@ -63,6 +63,11 @@
 #define KEYFRAME_BYTES 36000
 #define FRAME_BYTES 5600
 #define FU_BYTES 1100
+/* Packets leave paced, as a WebRTC sender's pacer sends them (libwebrtc
+ * paces at 2.5 x the target bitrate): a keyframe's burst spread over its
+ * frame interval instead of arriving at once. */
+#define PACE_BPS 3750000
+#define PACE_QUEUE 128			/* a keyframe's packets and room */
 enum kind { AUDIO, VIDEO };
 
 /* An SPS (1280x720 constrained baseline) and a PPS for the keyframes' STAP-A. */
@@ -112,6 +117,13 @@ static struct {
 	int64_t next_us[2];
 	uint32_t rnd;
 	struct sent sent[2][65536];
+	/* the pacer's queue of plain packets */
+	uint8_t q[PACE_QUEUE][LOAD_SLOT];
+	size_t qlen[PACE_QUEUE];
+	uint8_t qkind[PACE_QUEUE];
+	uint16_t qseq[PACE_QUEUE];
+	size_t qhead, qn;
+	int64_t pace_us;
 	/* the window */
 	int measuring;
 	uint64_t window_sent[2];
@@ -559,41 +571,76 @@ tick(void)
 
 /* ---- the publisher ---- */
 
+/* Queues a packet for the pacer. */
 static void
-emit_send(void *arg, enum kind k, uint16_t seq, uint8_t *pkt, size_t len)
+emit_queue(void *arg, enum kind k, uint16_t seq, uint8_t *pkt, size_t len)
 {
-	struct peer *p = arg;
-	struct err e;
-	struct sent *s = &g.sent[k][seq];
+	size_t at;
 
-	if (srtp_session_protect_rtp(p->out, pkt, &len, LOAD_SLOT, &e) != ERR_OK)
+	(void)arg;
+	if (g.qn == PACE_QUEUE)
 		return;
-	s->us = now_us(CLOCK_REALTIME);
-	s->window = g.measuring == 1;
-	if (s->window)
-		g.window_sent[k]++;
-	(void)send(p->fd, pkt, len, 0);
+	at = (g.qhead + g.qn++) % PACE_QUEUE;
+	memcpy(g.q[at], pkt, len);
+	g.qlen[at] = len;
+	g.qkind[at] = (uint8_t)k;
+	g.qseq[at] = seq;
+}
+
+/* Protects and sends the packets the pacer lets go by now (monotonic us). */
+static void
+pace(struct peer *p, int64_t now)
+{
+	struct err e;
+	struct sent *s;
+	size_t len;
+	uint8_t *pkt;
+	enum kind k;
+
+	if (g.pace_us < now - 5000)
+		g.pace_us = now - 5000;		/* no credit saved up past a few packets */
+	while (g.qn > 0 && g.pace_us <= now) {
+		pkt = g.q[g.qhead];
+		len = g.qlen[g.qhead];
+		k = g.qkind[g.qhead];
+		s = &g.sent[k][g.qseq[g.qhead]];
+		g.qhead = (g.qhead + 1) % PACE_QUEUE;
+		g.qn--;
+		g.pace_us += (int64_t)len * 8 * 1000000 / PACE_BPS;
+		if (srtp_session_protect_rtp(p->out, pkt, &len, LOAD_SLOT, &e) != ERR_OK)
+			continue;
+		s->us = now_us(CLOCK_REALTIME);
+		s->window = g.measuring == 1;
+		if (s->window)
+			g.window_sent[k]++;
+		(void)send(p->fd, pkt, len, 0);
+	}
 }
 
 /* Sends what is due; returns microseconds until the next packet. */
 static int64_t
 publish_due(void)
 {
-	int64_t now = now_us(CLOCK_MONOTONIC);
+	int64_t now = now_us(CLOCK_MONOTONIC), next;
 
 	if (g.pub == NULL || g.pub->st != P_UP)
 		return 100000;
 	if (g.next_us[AUDIO] == 0)
 		g.next_us[AUDIO] = g.next_us[VIDEO] = now;
 	while (g.next_us[AUDIO] <= now) {
-		audio_packet(emit_send, g.pub);
+		audio_packet(emit_queue, NULL);
 		g.next_us[AUDIO] += AUDIO_US;
 	}
 	while (g.next_us[VIDEO] <= now) {
-		video_frame(emit_send, g.pub);
+		video_frame(emit_queue, NULL);
 		g.next_us[VIDEO] += FRAME_US;
 	}
-	return (g.next_us[AUDIO] < g.next_us[VIDEO] ? g.next_us[AUDIO] : g.next_us[VIDEO]) - now;
+	pace(g.pub, now);
+	now = now_us(CLOCK_MONOTONIC);
+	next = g.next_us[AUDIO] < g.next_us[VIDEO] ? g.next_us[AUDIO] : g.next_us[VIDEO];
+	if (g.qn > 0 && g.pace_us < next)
+		next = g.pace_us;
+	return next > now ? next - now : 0;
 }
 
 /* ---- commands ---- */

@@ -17,13 +17,15 @@ travels over lo. The namespace is deleted at the end.
 2. The same load against Janus's VideoRoom (Debian's janus, HTTP API,
    ICE-lite), configured in a temporary directory.
 3. The floor: rtstage-load floor, libsrtp2 protect + sendmmsg per subscriber.
-4. Join times with the official SDK in Chromium (tests/browser/join-bench.mjs).
+4. Join times with the official SDK in Chromium (bench/join.mjs, through
+   tests/browser's harness).
 
 Prints the table, appends rows to bench/RESULTS.md (media section), exits 1
 when a line of the bar is missed. Knobs: BENCH_MEDIA_SECONDS (window per N,
 8), BENCH_MEDIA_N ("1,10,50,100"), BENCH_MEDIA_JOINS (12), BENCH_MEDIA_SKIP
 ("janus", "join": parts left out, for development; a run that skips a part
-appends nothing).
+appends nothing), BENCH_MEDIA_PERF (a file: `perf record -g` of rtstage
+during the last window).
 """
 import base64
 import datetime
@@ -49,6 +51,7 @@ os.environ.setdefault("AWS_DATA_PATH", os.path.join(ROOT, "spec", "aws-models"))
 SECONDS = float(os.environ.get("BENCH_MEDIA_SECONDS", "8"))
 NS = [int(x) for x in os.environ.get("BENCH_MEDIA_N", "1,10,50,100").split(",")]
 JOINS = int(os.environ.get("BENCH_MEDIA_JOINS", "12"))
+PERF = os.environ.get("BENCH_MEDIA_PERF")   # a file: perf record of rtstage at the last N
 SKIP = set(filter(None, os.environ.get("BENCH_MEDIA_SKIP", "").split(",")))
 JANUS_IP = "127.0.1.1"       # on the namespace's dummy link: not a loopback interface
 RTSTAGE_IP = "127.0.0.1"
@@ -475,8 +478,15 @@ def fanout(server):
             have = n
             load.send("wait 10")
             _, w = load.expect("receiving", 20)
+            perf = None
+            if PERF and isinstance(server, Rtstage) and n == NS[-1]:
+                perf = subprocess.Popen(["perf", "record", "-q", "-g", "-p", str(server.pid),
+                                         "-o", PERF], stdout=subprocess.DEVNULL)
             load.send("measure %d %s" % (server.pid, SECONDS))
             line, _ = load.expect("result", SECONDS + 30)
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait(timeout=30)
             r = json.loads(line[len("result "):])
             r["n"] = n
             r["loss"] = r["lost"] / r["expected"] if r["expected"] else 1.0
@@ -499,9 +509,10 @@ def floor(n, profile):
 
 
 def join_bench():
-    """Join times with the official SDK (tests/browser/join-bench.mjs)."""
-    env = dict(os.environ, BENCH_JOINS=str(JOINS), RTSTAGE_BIN=BIN)
-    r = subprocess.run(["node", "join-bench.mjs"], cwd=os.path.join(ROOT, "tests", "browser"),
+    """Join times with the official SDK (bench/join.mjs)."""
+    env = dict(os.environ, BENCH_JOINS=str(JOINS))
+    r = subprocess.run(["node", os.path.join(ROOT, "bench", "join.mjs")],
+                       cwd=os.path.join(ROOT, "tests", "browser"),
                        capture_output=True, text=True, env=env, timeout=600)
     if r.returncode != 0:
         raise RuntimeError("join bench: " + r.stdout[-2000:] + r.stderr[-2000:])
