@@ -38,6 +38,7 @@ struct pub_stream {
 	int started;
 	struct nack_tracker track;
 	struct h264_sps_assembler sps;	/* video: an SPS in FU-A fragments */
+	struct nack_history *hist;	/* its packets as received, for every subscriber's NACKs */
 	uint8_t ext[SDP_EXT__COUNT];	/* the publisher's extension ids */
 	uint64_t interval_bytes;	/* since the last report */
 };
@@ -51,7 +52,6 @@ struct sub_stream {
 	uint32_t ssrc;			/* ours, announced in the answer */
 	struct rtp_rewriter rw;
 	struct rtp_ext_map map;
-	struct nack_history *hist;	/* NULL when it does not NACK */
 	int need_keyframe;		/* video: wait for one before sending */
 	int sent;
 };
