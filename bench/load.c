@@ -885,11 +885,8 @@ cmd_measure(const char *args)
 	    (double)(self1 - self0) / 1e6);
 }
 
-static int command(char *line);
-
-/* The loop: publisher pacing, timers, sockets and stdin, for us microseconds. */
-static int stdin_open = 1;
-
+/* The loop while a command runs: publisher pacing, timers and sockets,
+ * for us microseconds (stdin waits). */
 static void
 run_for(int64_t us)
 {
@@ -917,7 +914,7 @@ run_for(int64_t us)
 static int
 command(char *line)
 {
-	char *arg = strchr(line, ' ');
+	char *arg;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	arg = strchr(line, ' ');
@@ -959,7 +956,7 @@ serve(void)
 	ev.events = EPOLLIN;
 	ev.data.ptr = NULL;
 	(void)epoll_ctl(g.ep, EPOLL_CTL_ADD, 0, &ev);
-	while (stdin_open) {
+	for (;;) {
 		struct epoll_event evs[64];
 		int64_t next = publish_due();
 		int n, i;

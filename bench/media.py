@@ -93,12 +93,12 @@ class Load:
 
     def __init__(self, bind_ip):
         self.p = subprocess.Popen([LOAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  env=dict(os.environ, LOAD_BIND=bind_ip), text=True, bufsize=1)
-        self.pending = []
+                                  env=dict(os.environ, LOAD_BIND=bind_ip))
+        self.pending, self.partial = [], b""
         self.fp = self.expect("fingerprint", 10)[0][len("fingerprint "):]
 
     def send(self, line):
-        self.p.stdin.write(line + "\n")
+        self.p.stdin.write((line + "\n").encode())
         self.p.stdin.flush()
 
     def expect(self, prefix, timeout, match=None):
@@ -117,10 +117,14 @@ class Load:
                 raise RuntimeError("load tool: no %s %s" % (prefix, match or ""))
             r, _, _ = select.select([self.p.stdout], [], [], left)
             if r:
-                line = self.p.stdout.readline()
-                if not line:
+                # os.read, not readline: a buffered reader could hold a
+                # second line that select would then never report
+                chunk = os.read(self.p.stdout.fileno(), 65536)
+                if not chunk:
                     raise RuntimeError("load tool exited")
-                self.pending.append(line.strip())
+                self.partial += chunk
+                *lines, self.partial = self.partial.split(b"\n")
+                self.pending += [l.decode().strip() for l in lines]
 
     def peer(self, pid):
         self.send("peer " + pid)
@@ -144,7 +148,6 @@ class Load:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-        self.cpu_children = None
 
 
 def read_answer(sdp):
