@@ -511,6 +511,19 @@ def floor(n, profile):
     return json.loads(out.split("floor ", 1)[1])
 
 
+def npm_install():
+    """The SDKs and playwright-core the browser harness loads, installed as
+    tests/run.sh installs them; before entering the namespace, which has no
+    network."""
+    for d in ("tests/e2e/js", "tests/browser"):
+        d = os.path.join(ROOT, d)
+        stamp = os.path.join(d, "node_modules", ".package-lock.json")
+        if not os.path.exists(stamp) or \
+                os.path.getmtime(stamp) < os.path.getmtime(os.path.join(d, "package-lock.json")):
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                           cwd=d, check=True)
+
+
 def join_bench():
     """Join times with the official SDK (bench/join.mjs)."""
     env = dict(os.environ, BENCH_JOINS=str(JOINS))
@@ -541,6 +554,8 @@ def main():
         if os.geteuid() != 0:
             log("rtstage: bench-media needs root for its network namespace (ip netns)")
             return 2
+        if "join" not in SKIP:
+            npm_install()
         return in_namespace()
     tmp = tempfile.mkdtemp(prefix="rtstage-bench-media-")
     results, failures = {}, []
