@@ -80,8 +80,12 @@ def in_namespace():
         for s in steps:
             subprocess.run(s, check=True)
         env = dict(os.environ, RTSTAGE_BENCH_NS=ns)
-        return subprocess.run(["ip", "netns", "exec", ns, sys.executable, __file__],
-                              env=env).returncode
+        inner = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, __file__], env=env)
+        # a stop asked of this process is passed on, so that the inner one
+        # stops what it started before the namespace goes
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda s, _f: inner.send_signal(s))
+        return inner.wait()
     finally:
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
@@ -144,9 +148,11 @@ class Load:
         if self.p.poll() is None:
             self.send("quit")
             try:
-                self.p.wait(timeout=10)
+                # it reads commands between windows: a stop asked during
+                # one ends it by signal (it holds nothing to clean up)
+                self.p.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                self.p.kill()
+                self.p.terminate()
                 self.p.wait()
 
 
@@ -527,12 +533,19 @@ def npm_install():
 def join_bench():
     """Join times with the official SDK (bench/join.mjs)."""
     env = dict(os.environ, BENCH_JOINS=str(JOINS))
-    r = subprocess.run(["node", os.path.join(ROOT, "bench", "join.mjs")],
-                       cwd=os.path.join(ROOT, "tests", "browser"),
-                       capture_output=True, text=True, env=env, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError("join bench: " + r.stdout[-2000:] + r.stderr[-2000:])
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    node = subprocess.Popen(["node", os.path.join(ROOT, "bench", "join.mjs")],
+                            cwd=os.path.join(ROOT, "tests", "browser"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = node.communicate(timeout=600)
+    finally:
+        if node.poll() is None:
+            # SIGTERM, not SIGKILL: the harness then stops Chromium and rtstage
+            node.terminate()
+            node.wait(timeout=30)
+    if node.returncode != 0:
+        raise RuntimeError("join bench: " + out[-2000:] + err[-2000:])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 # ---- the report ----
@@ -557,6 +570,9 @@ def main():
         if "join" not in SKIP:
             npm_install()
         return in_namespace()
+    # stopped from outside: unwind, so that every process started is stopped
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda s, _f: sys.exit(128 + s))
     tmp = tempfile.mkdtemp(prefix="rtstage-bench-media-")
     results, failures = {}, []
     try:
