@@ -5,6 +5,7 @@
 #                   on the normal and the sanitizer build
 #   make gen        regenerate the shape tables from spec/
 #   make bench      throughput and latency against an nginx ceiling (bench/README.md)
+#   make bench-media the SFU against Janus and the per-packet floor (bench/README.md)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
 #   make SANITIZE=1 an ASan+UBSan build in build/asan/
 
@@ -87,7 +88,7 @@ REPLAY_BIN := $(FUZZ:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 MAIN_OBJ := $(MAIN:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit e2e gen bench fuzz deps-build deps-test deps-bench deps-fuzz clean install uninstall
+.PHONY: all run test unit e2e gen bench bench-media fuzz deps-build deps-test deps-bench deps-bench-media deps-fuzz clean install uninstall
 
 all: $(BUILD)/rtstage
 
@@ -192,6 +193,20 @@ test: deps-test
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@/usr/bin/python3 bench/run.py
+
+# The media load tool: rtstage's media modules in the client role (bench/load.c).
+$(BUILD)/rtstage-load: bench/load.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDLIBS)
+
+deps-bench-media:
+	@tools/deps.sh bench-media
+
+# The SFU against Janus and the per-packet floor, plus SDK join times in Chromium.
+bench-media: deps-bench-media
+	@$(MAKE) --no-print-directory all $(BUILD)/rtstage-load
+	@/usr/bin/python3 bench/media.py
 
 clean:
 	rm -rf build

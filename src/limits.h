@@ -631,10 +631,11 @@
  * republish or a reconnect. */
 #define LIMIT_SFU_PARTICIPANT_SESSIONS 32
 
-/* Retransmission history per forwarded stream, packets (a power of two):
- * video as LIMIT_NACK_HISTORY_PACKETS; audio only when the subscriber
- * asked for NACK on it (Chromium never does), a smaller ring since Opus
- * packets come 50 a second. A subscriber thus costs at most about 1 MiB. */
+/* Retransmission history per published stream, packets (a power of
+ * two), kept once as received and shared by every subscriber's NACKs
+ * (each resent packet is rewritten for its subscriber again): video as
+ * LIMIT_NACK_HISTORY_PACKETS; audio a smaller ring since Opus packets come
+ * 50 a second. A publisher thus costs about 1 MiB, a subscriber none. */
 #define LIMIT_SFU_VIDEO_HISTORY LIMIT_NACK_HISTORY_PACKETS
 #define LIMIT_SFU_AUDIO_HISTORY 128
 

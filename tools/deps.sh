@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, when they are missing.
 #
-# Usage: tools/deps.sh build|test|bench|fuzz
+# Usage: tools/deps.sh build|test|bench|bench-media|fuzz
 # As root it runs apt-get; as another user it names what is missing and
 # fails, so that nothing half-works.
 set -eu
@@ -10,13 +10,15 @@ build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-d
 test="$build libcmocka-dev awscli python3-boto3 python3-pytest python3-cryptography python3-websockets python3-aiortc curl postgresql chromium"
 bench="$build wrk nginx-light python3-botocore postgresql"
 fuzz="$build clang libclang-rt-14-dev"
+bench_media="$build python3-boto3 iproute2 janus linux-perf nodejs chromium"
 
 case "${1:-}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
+bench-media) want=$bench_media ;;
 fuzz) want=$fuzz ;;
-*) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
+*) echo "usage: $0 build|test|bench|bench-media|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

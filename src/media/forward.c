@@ -1,10 +1,10 @@
 /* The stage's routing in the SFU: a publisher's RTP (its RTX unwrapped)
- * rewritten for each of its subscribers (payload type, extension ids,
- * SSRC, sequence numbers and timestamps) in a slot of the transport's
- * send batch, kept for retransmission and protected per subscriber, the
- * whole fan-out then sent with one sendmmsg (ICE-TCP subscribers at
- * once); feedback both
- * ways (subscribers' NACKs answered from the history, their PLI and FIR
+ * kept once in its stream's history, then rewritten for each of its
+ * subscribers (payload type, extension ids, SSRC, sequence numbers and
+ * timestamps) in a slot of the transport's send batch and protected per
+ * subscriber, the whole fan-out then sent with one sendmmsg (ICE-TCP
+ * subscribers at once); feedback both ways (subscribers' NACKs answered
+ * from the publisher's history, rewritten again for them; their PLI and FIR
  * turned into rate-limited PLIs to the publisher; NACKs, receiver reports
  * and REMB to publishers; sender reports to subscribers); the publish
  * bitrate and resolution limits. No allocation and no lock per packet.
@@ -32,8 +32,9 @@ random_u32(void)
 	return v;
 }
 
-static void
-pub_prepare(struct pub_stream *st, const struct sdp_plan *plan, int idx, uint32_t clock)
+static enum err_code
+pub_prepare(struct pub_stream *st, const struct sdp_plan *plan, int idx, uint32_t clock,
+    size_t history, struct err *e)
 {
 	const struct sdp_pick *pk;
 
@@ -42,24 +43,27 @@ pub_prepare(struct pub_stream *st, const struct sdp_plan *plan, int idx, uint32_
 	st->clock = clock;
 	nack_tracker_init(&st->track, clock);
 	if (idx < 0)
-		return;
+		return ERR_OK;
+	st->hist = nack_history_new(history, LIMIT_NACK_HISTORY_MS * 1000LL);
+	if (st->hist == NULL)
+		return err_set(e, ERR_INTERNAL, "out of memory for a retransmission history");
 	pk = &plan->pick[idx];
 	st->pt = pk->pt;
 	st->rtx_pt = pk->rtx_pt;
 	st->ssrc = pk->ssrc;
 	st->rtx_ssrc = pk->rtx_ssrc;
 	memcpy(st->ext, pk->ext_id, sizeof(st->ext));
+	return ERR_OK;
 }
 
-static enum err_code
-sub_prepare(struct sub_stream *ss, const struct sdp_plan *plan, int idx, uint32_t clock,
-    size_t history, struct err *e)
+static void
+sub_prepare(struct sub_stream *ss, const struct sdp_plan *plan, int idx, uint32_t clock)
 {
 	const struct sdp_pick *pk;
 
 	memset(ss, 0, sizeof(*ss));
 	if (idx < 0)
-		return ERR_OK;
+		return;
 	pk = &plan->pick[idx];
 	ss->active = 1;
 	ss->pt = (uint8_t)pk->pt;
@@ -70,12 +74,6 @@ sub_prepare(struct sub_stream *ss, const struct sdp_plan *plan, int idx, uint32_
 	while (ss->ssrc == 0);
 	rtp_rewriter_init(&ss->rw, ss->ssrc, clock, (uint16_t)random_u32(), random_u32());
 	ss->need_keyframe = clock == 90000;
-	if (ss->nack) {
-		ss->hist = nack_history_new(history, LIMIT_NACK_HISTORY_MS * 1000LL);
-		if (ss->hist == NULL)
-			return err_set(e, ERR_INTERNAL, "out of memory for a retransmission history");
-	}
-	return ERR_OK;
 }
 
 enum err_code
@@ -87,14 +85,15 @@ forward_prepare(struct sfu *s, struct peer *p, const struct sdp_offer *o,
 	(void)s;
 	(void)o;
 	if (p->role == SFU_PUBLISH) {
-		pub_prepare(&p->audio, plan, plan->audio, 48000);
-		pub_prepare(&p->video, plan, plan->video, 90000);
-		return ERR_OK;
+		rc = pub_prepare(&p->audio, plan, plan->audio, 48000, LIMIT_SFU_AUDIO_HISTORY, e);
+		if (rc == ERR_OK)
+			rc = pub_prepare(&p->video, plan, plan->video, 90000, LIMIT_SFU_VIDEO_HISTORY,
+			    e);
+		return rc;
 	}
-	rc = sub_prepare(&p->sa, plan, plan->audio, 48000, LIMIT_SFU_AUDIO_HISTORY, e);
-	if (rc == ERR_OK)
-		rc = sub_prepare(&p->sv, plan, plan->video, 90000, LIMIT_SFU_VIDEO_HISTORY, e);
-	return rc;
+	sub_prepare(&p->sa, plan, plan->audio, 48000);
+	sub_prepare(&p->sv, plan, plan->video, 90000);
+	return ERR_OK;
 }
 
 static void
@@ -145,9 +144,9 @@ forward_unlink(struct peer *sub)
 void
 forward_release(struct peer *p)
 {
-	nack_history_free(p->sa.hist);
-	nack_history_free(p->sv.hist);
-	p->sa.hist = p->sv.hist = NULL;
+	nack_history_free(p->audio.hist);
+	nack_history_free(p->video.hist);
+	p->audio.hist = p->video.hist = NULL;
 }
 
 void
@@ -186,19 +185,20 @@ rtx_unwrap(struct pub_stream *st, uint8_t *data, size_t *len, struct rtp_packet 
 	return 0;
 }
 
-/* Is the picture of the SPS in this keyframe's payload over the IVS
- * limit (either orientation)? An SPS that cannot be read, or a payload
- * without one, is not: the limit is enforced on what can be measured. */
+/* Is the picture of an SPS completed by this video packet (whole in it,
+ * or its last FU-A fragment) over the IVS limit (either orientation)? An
+ * SPS that cannot be read, or a packet completing none, is not: the limit
+ * is enforced on what can be measured. */
 static int
-over_resolution(const struct rtp_packet *pkt)
+over_resolution(struct pub_stream *st, const struct rtp_packet *pkt)
 {
 	struct h264_sps sps;
 	const uint8_t *nal;
 	size_t len;
 	uint32_t side;
 
-	if (!h264_payload_sps(pkt->data + pkt->payload_off, pkt->payload_len, &nal, &len) ||
-	    h264_sps_parse(nal, len, &sps) != 0)
+	if (!h264_sps_assemble(&st->sps, pkt->seq, pkt->data + pkt->payload_off,
+	    pkt->payload_len, &nal, &len) || h264_sps_parse(nal, len, &sps) != 0)
 		return 0;
 	side = sps.width > sps.height ? sps.width : sps.height;
 	return (uint64_t)sps.width * sps.height > LIMIT_SFU_MAX_PIXELS ||
@@ -208,8 +208,8 @@ over_resolution(const struct rtp_packet *pkt)
 _Static_assert(LIMIT_SFU_SEND_SLOT_BYTES >= SFU_SCRATCH_BYTES,
     "a send slot holds a datagram and its SRTP trailer");
 
-/* Rewrites the publisher's packet for sub in a send slot, keeps it for
- * NACKs, protects it and queues it; transport_batch_flush sends it. */
+/* Rewrites the publisher's packet for sub in a send slot, protects it and
+ * queues it; transport_batch_flush sends it. */
 static void
 send_to(struct sfu *s, struct peer *sub, struct sub_stream *ss, const uint8_t *data,
     size_t len, int keyframe, int64_t now_us)
@@ -238,8 +238,6 @@ send_to(struct sfu *s, struct peer *sub, struct sub_stream *ss, const uint8_t *d
 	rtp_ext_rewrite(&out, &ss->map);
 	if (!rtp_rewriter_apply(&ss->rw, &out, now_us))
 		return;
-	if (ss->hist != NULL)
-		(void)nack_history_put(ss->hist, out.seq, buf, len, now_us);
 	if (srtp_session_protect_rtp(sub->srtp_out, buf, &len, cap, &e) != ERR_OK)
 		return;
 	transport_batch_queue(s->transport, &sub->route, len);
@@ -282,7 +280,7 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	(void)nack_tracker_receive(&st->track, pkt.seq, pkt.ts, now_us);
 	st->interval_bytes += len;
 	keyframe = video && rtp_h264_is_keyframe(&pkt);
-	if (keyframe && over_resolution(&pkt)) {
+	if (video && over_resolution(st, &pkt)) {
 		log_msg(LOG_INFO, "media session %s: video over %dx%d, publish ended", p->id,
 		    LIMIT_SFU_MAX_SIDE, LIMIT_SFU_MAX_PIXELS / LIMIT_SFU_MAX_SIDE);
 		peer_end(s, p, SFU_END_LIMIT, "RESOLUTION_EXCEEDED");
@@ -290,6 +288,7 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 	}
 	if (!p->media_up)
 		sfu_media_up(s, p);
+	(void)nack_history_put(st->hist, pkt.seq, data, len, now_us);
 	for (sub = p->subs; sub != NULL; sub = next) {
 		next = sub->sub_next;
 		send_to(s, sub, video ? &sub->sv : &sub->sa, data, len, keyframe, now_us);
@@ -301,26 +300,39 @@ forward_rtp(struct sfu *s, struct peer *p, uint8_t *data, size_t len)
 		metrics_add(s->m.send_drops, (long long)sent.dropped);
 }
 
+/* A subscriber's NACK: each packet it lost that the publisher's history
+ * still has, rewritten for it again and resent. */
 static void
 answer_nack(struct sfu *s, struct peer *p, const struct rtcp_fb *fb, int64_t now_us)
 {
 	struct sub_stream *ss = fb->media_ssrc == p->sv.ssrc ? &p->sv :
 	    fb->media_ssrc == p->sa.ssrc ? &p->sa : NULL;
-	uint16_t seqs[LIMIT_SFU_NACK_SEQS];
+	struct pub_stream *st;
+	struct rtp_packet out;
+	uint16_t seqs[LIMIT_SFU_NACK_SEQS], in;
 	const uint8_t *pkt;
 	size_t n, i, len;
 
-	if (ss == NULL || ss->hist == NULL)
+	if (ss == NULL || !ss->nack || p->publisher == NULL)
+		return;
+	st = ss == &p->sv ? &p->publisher->video : &p->publisher->audio;
+	if (st->hist == NULL)
 		return;
 	n = rtcp_nack_seqs(fb, seqs, LIMIT_SFU_NACK_SEQS);
 	if (n > LIMIT_SFU_NACK_SEQS)
 		n = LIMIT_SFU_NACK_SEQS;
 	metrics_add(s->m.nacks_in, (long long)n);
 	for (i = 0; i < n; i++) {
-		pkt = nack_history_get(ss->hist, seqs[i], now_us, &len);
-		if (pkt == NULL)
+		if (rtp_rewriter_seq_in(&ss->rw, seqs[i], &in) != 0 ||
+		    (pkt = nack_history_get(st->hist, in, now_us, &len)) == NULL)
 			continue;
 		memcpy(s->scratch, pkt, len);
+		if (rtp_parse(s->scratch, len, &out) != 0)
+			continue;
+		rtp_set_payload_type(&out, ss->pt);
+		rtp_ext_rewrite(&out, &ss->map);
+		if (!rtp_rewriter_again(&ss->rw, &out))
+			continue;
 		if (peer_send_rtp(s, p, s->scratch, len, sizeof(s->scratch)) == 0)
 			metrics_add(s->m.retransmissions, 1);
 	}

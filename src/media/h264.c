@@ -1,13 +1,14 @@
 /* H.264 SPS reading (see h264.h): the RBSP copied into a bounded local
  * buffer without its emulation-prevention bytes, then read field by field
- * with a bit reader that fails, rather than reads on, at the end.
+ * with a bit reader that fails, rather than reads on, at the end; and
+ * an SPS found in, or reassembled from, RTP payloads.
  */
 #include <string.h>
 
 #include "limits.h"
 #include "media/h264.h"
 
-enum { NAL_SPS = 7, NAL_STAP_A = 24 };
+enum { NAL_SPS = 7, NAL_STAP_A = 24, NAL_FU_A = 28 };
 
 struct bits {
 	const uint8_t *b;
@@ -249,4 +250,52 @@ h264_payload_sps(const uint8_t *payload, size_t len, const uint8_t **nal, size_t
 		i += size;
 	}
 	return 0;
+}
+
+/* Appends n bytes to a's SPS, up to what h264_sps_parse reads. */
+static void
+assembler_append(struct h264_sps_assembler *a, const uint8_t *b, size_t n)
+{
+	size_t room = sizeof(a->nal) - a->len;
+
+	if (n > room)
+		n = room;
+	memcpy(a->nal + a->len, b, n);
+	a->len += n;
+}
+
+int
+h264_sps_assemble(struct h264_sps_assembler *a, uint16_t seq, const uint8_t *payload,
+    size_t len, const uint8_t **nal, size_t *nal_len)
+{
+	int start, end;
+
+	if (len < 1)
+		return 0;
+	if ((payload[0] & 0x1F) != NAL_FU_A) {
+		a->active = 0;
+		return h264_payload_sps(payload, len, nal, nal_len);
+	}
+	if (len < 3 || (payload[1] & 0x1F) != NAL_SPS) {
+		a->active = 0;
+		return 0;
+	}
+	start = (payload[1] & 0x80) != 0;
+	end = (payload[1] & 0x40) != 0;
+	if (start) {
+		a->nal[0] = (uint8_t)((payload[0] & 0xE0) | NAL_SPS);
+		a->len = 1;
+		a->active = 1;
+	} else if (!a->active || seq != a->next_seq) {
+		a->active = 0;
+		return 0;
+	}
+	assembler_append(a, payload + 2, len - 2);
+	a->next_seq = (uint16_t)(seq + 1);
+	if (!end)
+		return 0;
+	a->active = 0;
+	*nal = a->nal;
+	*nal_len = a->len;
+	return 1;
 }

@@ -353,6 +353,20 @@ rtp_rewriter_seq_in(const struct rtp_rewriter *rw, uint16_t out, uint16_t *in)
 	return 0;
 }
 
+int
+rtp_rewriter_again(const struct rtp_rewriter *rw, struct rtp_packet *p)
+{
+	uint16_t out = (uint16_t)(p->seq + rw->seq_offset);
+
+	if (!rw->started || rw->switching || p->ssrc != rw->ssrc_in ||
+	    (uint16_t)(rw->max_out - out) > window(rw))
+		return 0;
+	rtp_set_ssrc(p, rw->ssrc_out);
+	rtp_set_seq(p, out);
+	rtp_set_ts(p, p->ts + rw->ts_offset);
+	return 1;
+}
+
 uint32_t
 rtp_rewriter_ts_at(const struct rtp_rewriter *rw, int64_t now_us)
 {

@@ -142,6 +142,13 @@ void rtp_rewriter_switch(struct rtp_rewriter *rw);
  * otherwise (before the last switch, or never sent). */
 int rtp_rewriter_seq_in(const struct rtp_rewriter *rw, uint16_t out, uint16_t *in);
 
+/* Rewrites p again as rtp_rewriter_apply rewrote it when it was first
+ * sent (SSRC, sequence number, timestamp), for a retransmission from a
+ * history of incoming packets; rw is not changed. Returns 1, or 0 when p
+ * is not of the current incoming stream or lies outside its window (see
+ * rtp_rewriter_seq_in): then p is unchanged. */
+int rtp_rewriter_again(const struct rtp_rewriter *rw, struct rtp_packet *p);
+
 /* The RTP timestamp that corresponds to wall time now_us on rw's outgoing
  * clock, from the last packet sent (for a sender report's RTP time). */
 uint32_t rtp_rewriter_ts_at(const struct rtp_rewriter *rw, int64_t now_us);

@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "media/cert.h"
 #include "media/dtls.h"
+#include "media/h264.h"
 #include "media/nack.h"
 #include "media/rtp.h"
 #include "media/sdp.h"
@@ -36,6 +37,8 @@ struct pub_stream {
 	uint32_t clock;
 	int started;
 	struct nack_tracker track;
+	struct h264_sps_assembler sps;	/* video: an SPS in FU-A fragments */
+	struct nack_history *hist;	/* its packets as received, for every subscriber's NACKs */
 	uint8_t ext[SDP_EXT__COUNT];	/* the publisher's extension ids */
 	uint64_t interval_bytes;	/* since the last report */
 };
@@ -49,7 +52,6 @@ struct sub_stream {
 	uint32_t ssrc;			/* ours, announced in the answer */
 	struct rtp_rewriter rw;
 	struct rtp_ext_map map;
-	struct nack_history *hist;	/* NULL when it does not NACK */
 	int need_keyframe;		/* video: wait for one before sending */
 	int sent;
 };

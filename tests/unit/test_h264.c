@@ -1,8 +1,9 @@
 /* H.264 SPS reading: SPS built here field by field with an Exp-Golomb
  * writer (baseline and high profiles, cropping, fields, scaling lists,
  * emulation-prevention bytes) read back to their picture sizes; the same
- * SPS found in single-NAL and STAP-A payloads; truncated and malformed
- * SPS refused. */
+ * SPS found in single-NAL and STAP-A payloads and reassembled from FU-A
+ * fragments (a lost or reordered fragment drops it); truncated and
+ * malformed SPS refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,103 @@ test_payload(void **state)
 	assert_int_equal(h264_payload_sps(fu, 0, &nal, &len), 0);
 }
 
+/* Cuts the SPS nal (n bytes, header first) into FU-A payloads of at most
+ * piece bytes of the unit each, written one after the other at out; their
+ * lengths in lens. Returns how many. */
+static size_t
+fu_a_split(const uint8_t *nal, size_t n, size_t piece, uint8_t *out, size_t *lens)
+{
+	size_t at = 1, k = 0, take;
+
+	while (at < n) {
+		take = n - at < piece ? n - at : piece;
+		out[0] = (uint8_t)((nal[0] & 0xE0) | 28);
+		out[1] = (uint8_t)((at == 1 ? 0x80 : 0) | (at + take == n ? 0x40 : 0) | (nal[0] & 0x1F));
+		memcpy(out + 2, nal + at, take);
+		lens[k++] = take + 2;
+		out += take + 2;
+		at += take;
+	}
+	return k;
+}
+
+/* Feeds the k fragments at frags (lengths lens) from sequence number seq0,
+ * skipping fragment skip (k: none) and swapping fragments swap and swap+1
+ * (k: none). Returns what the last call returned. */
+static int
+feed(struct h264_sps_assembler *a, const uint8_t *frags, const size_t *lens, size_t k,
+    uint16_t seq0, size_t skip, size_t swap, const uint8_t **nal, size_t *len)
+{
+	const uint8_t *at[64];
+	size_t i, j, order[64];
+	int r = 0;
+
+	assert_true(k <= 64);
+	for (i = 0; i < k; i++) {
+		at[i] = frags;
+		frags += lens[i];
+		order[i] = i;
+	}
+	if (swap + 1 < k) {
+		order[swap] = swap + 1;
+		order[swap + 1] = swap;
+	}
+	for (i = 0; i < k; i++) {
+		j = order[i];
+		if (j == skip)
+			continue;
+		r = h264_sps_assemble(a, (uint16_t)(seq0 + j), at[j], lens[j], nal, len);
+	}
+	return r;
+}
+
+static void
+test_fu_a(void **state)
+{
+	struct h264_sps_assembler a;
+	struct h264_sps s;
+	uint8_t sps[300], frags[600], idr[3] = { 0x7c, 0x85, 0x88 };
+	size_t lens[64], n, k, len, i;
+	const uint8_t *nal;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = build_sps(&sizes[i], sps, sizeof(sps));
+		k = fu_a_split(sps, n, 4, frags, lens);
+		assert_true(k >= 2);
+		memset(&a, 0, sizeof(a));
+		/* whole, across a sequence number wrap */
+		assert_int_equal(feed(&a, frags, lens, k, 65534, k, k, &nal, &len), 1);
+		assert_int_equal(len, n);
+		assert_memory_equal(nal, sps, n);
+		assert_int_equal(h264_sps_parse(nal, len, &s), 0);
+		assert_int_equal(s.width, sizes[i].want_w);
+		assert_int_equal(s.height, sizes[i].want_h);
+		/* a fragment lost, or two swapped: no SPS */
+		assert_int_equal(feed(&a, frags, lens, k, 100, 1, k, &nal, &len), 0);
+		assert_int_equal(feed(&a, frags, lens, k, 200, k, k - 2, &nal, &len), 0);
+		/* then a whole one again */
+		assert_int_equal(feed(&a, frags, lens, k, 300, k, k, &nal, &len), 1);
+		assert_int_equal(len, n);
+	}
+	/* an SPS in one packet passes through; an FU-A of an IDR is no SPS and
+	 * breaks one under way */
+	n = build_sps(&sizes[2], sps, sizeof(sps));
+	assert_int_equal(h264_sps_assemble(&a, 1, sps, n, &nal, &len), 1);
+	assert_ptr_equal(nal, sps);
+	k = fu_a_split(sps, n, 4, frags, lens);
+	assert_int_equal(h264_sps_assemble(&a, 10, frags, lens[0], &nal, &len), 0);
+	assert_int_equal(h264_sps_assemble(&a, 11, idr, sizeof(idr), &nal, &len), 0);
+	assert_int_equal(feed(&a, frags, lens, k, 12, 0, k, &nal, &len), 0);
+	assert_int_equal(h264_sps_assemble(&a, 1, frags, 0, &nal, &len), 0);
+	/* a long SPS is kept up to what is read */
+	memset(sps + 1, 0x11, sizeof(sps) - 1);
+	sps[0] = 0x67;
+	k = fu_a_split(sps, sizeof(sps), 20, frags, lens);
+	assert_int_equal(feed(&a, frags, lens, k, 7, k, k, &nal, &len), 1);
+	assert_int_equal(len, LIMIT_H264_SPS_BYTES);
+}
+
 int
 main(void)
 {
@@ -302,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_written),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_payload),
+		cmocka_unit_test(test_fu_a),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

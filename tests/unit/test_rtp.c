@@ -1,7 +1,7 @@
 /* RTP packets: header parsing (CSRCs, padding, one-byte and two-byte
  * header extensions, every malformation), field and extension-id
  * rewriting, the stream rewriter across SSRC changes, wrap-around and
- * reordering, H.264 keyframe detection and audio levels. Packets are
+ * reordering, retransmissions rewritten again, H.264 keyframe detection and audio levels. Packets are
  * written as hex, byte by byte as on the wire. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -344,6 +344,67 @@ run_steps(struct rtp_rewriter *rw, const struct step *s, size_t n, const char *n
 
 #define MS 1000LL
 
+/* A packet of ssrc, seq and ts, rewritten again by rw: returns what
+ * rtp_rewriter_again returned, with the outgoing fields. */
+static int
+again(const struct rtp_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t ts, uint32_t *ossrc,
+    uint16_t *oseq, uint32_t *ots)
+{
+	uint8_t buf[RTP_HEADER_MIN + 4];
+	struct rtp_packet p;
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 0x80;
+	buf[1] = 96;
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+	buf[4] = (uint8_t)(ts >> 24);
+	buf[5] = (uint8_t)(ts >> 16);
+	buf[6] = (uint8_t)(ts >> 8);
+	buf[7] = (uint8_t)ts;
+	buf[8] = (uint8_t)(ssrc >> 24);
+	buf[9] = (uint8_t)(ssrc >> 16);
+	buf[10] = (uint8_t)(ssrc >> 8);
+	buf[11] = (uint8_t)ssrc;
+	assert_int_equal(rtp_parse(buf, sizeof(buf), &p), 0);
+	r = rtp_rewriter_again(rw, &p);
+	assert_int_equal(rtp_parse(buf, sizeof(buf), &p), 0);
+	*ossrc = p.ssrc;
+	*oseq = p.seq;
+	*ots = p.ts;
+	return r;
+}
+
+/* Retransmissions from a history of incoming packets, after the restart
+ * steps below: the current stream's packets go out as they first did, and
+ * the rewriter is left as it was; the old stream's, and the new one's
+ * before its first packet, are refused unchanged. */
+static void
+again_cases(struct rtp_rewriter *rw)
+{
+	struct rtp_rewriter before = *rw;
+	uint32_t ssrc, ts;
+	uint16_t seq;
+
+	assert_int_equal(again(rw, 0x2222, 9, 430242, &ssrc, &seq, &ts), 1);
+	assert_int_equal(ssrc, 0xabcdef01);
+	assert_int_equal(seq, 1005);
+	assert_int_equal(ts, 26000);
+	assert_int_equal(again(rw, 0x2222, 7, 424242, &ssrc, &seq, &ts), 1);
+	assert_int_equal(seq, 1003);
+	assert_int_equal(ts, 20000);
+	assert_memory_equal(rw, &before, sizeof(before));
+	assert_int_equal(again(rw, 0x1111, 40002, 1006000, &ssrc, &seq, &ts), 0);
+	assert_int_equal(ssrc, 0x1111);
+	assert_int_equal(seq, 40002);
+	assert_int_equal(again(rw, 0x2222, 6, 421242, &ssrc, &seq, &ts), 0);
+	assert_int_equal(again(rw, 0x2222, 12, 439242, &ssrc, &seq, &ts), 0);
+	rtp_rewriter_switch(rw);
+	assert_int_equal(again(rw, 0x2222, 9, 430242, &ssrc, &seq, &ts), 0);
+	*rw = before;
+}
+
 static void
 test_rewriter_publisher_restart(void **state)
 {
@@ -383,6 +444,7 @@ test_rewriter_publisher_restart(void **state)
 	assert_int_equal(rtp_rewriter_seq_in(&rw, 1008, &in), -1);
 	/* sender-report time: 30 ms after the last packet is 2700 ticks on */
 	assert_int_equal(rtp_rewriter_ts_at(&rw, 300 * MS), 32000 + 2700);
+	again_cases(&rw);
 }
 
 static void
