@@ -18,33 +18,65 @@ SCHEMA_PAIRS := spec/schemas/AWS_IVS_Stage.schema.json stage_schema_json \
 SCHEMA  := $(filter %.json,$(SCHEMA_PAIRS))
 PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libssl libpcre2-8 libsrtp2 libcurl
 
-SRC := \
-	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c \
-	src/util/jsonw.c src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c \
-	src/util/num.c src/core/log.c src/core/metrics.c src/core/bus_wire.c \
+# The sources by layer, lower layers first (docs/ARCHITECTURE.md, "Layers").
+# util: the error type, buffers, text and number parsing, JSON helpers
+SRC_UTIL := \
+	src/util/err.c src/util/buf.c src/util/pct.c src/util/timefmt.c src/util/jsonw.c \
+	src/util/jsonpatch.c src/util/jsonscan.c src/util/utf8.c src/util/num.c
+# core: log, metrics, the event bus
+SRC_CORE := \
+	src/core/log.c src/core/metrics.c src/core/bus_wire.c src/core/bus.c
+# crypto: ids, keys, JWT, TLS files
+SRC_CRYPTO := \
 	src/crypto/ids.c src/crypto/keys.c src/crypto/key_files.c src/crypto/jwt.c \
-	src/crypto/tls_files.c \
-	src/http/server.c src/http/host.c src/http/watch.c src/aws/shapes.c \
-	src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c src/aws/error.c \
-	src/aws/route.c src/aws/auth.c src/aws/pipeline.c src/store/store.c \
-	src/store/sqlite.c src/store/postgres.c src/store/migrations.c src/store/stage_store.c \
-	src/store/tag_store.c src/store/storage_store.c src/store/usage_store.c src/store/token_store.c \
-	src/store/key_table.c src/store/request_store.c src/store/admin_store.c src/store/session_store.c \
-	src/store/notify.c src/store/public_key_store.c src/ivs/arn.c src/ivs/recording.c \
-	src/ivs/endpoints.c src/ivs/page_token.c src/ivs/paging.c src/ivs/quota.c \
-	src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c src/ivs/token.c \
-	src/ivs/ops.c src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
-	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c src/cloudcontrol/ops.c \
-	src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c \
-	src/cloudcontrol/tagged.c src/config.c src/commands.c src/routes.c \
-	src/net/ws.c src/net/loop.c src/media/cert.c src/media/dtls.c \
-	src/media/srtp.c src/core/bus.c src/ivs/ptoken.c src/runtime/useragent.c \
-	src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c src/runtime/join.c \
-	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c \
-	src/media/nack.c src/media/transport.c src/media/peer.c src/media/forward.c \
-	src/media/sfu.c src/media/client.c src/media/whip.c src/runtime/media.c \
-	src/media/h264.c src/media/stage_host.c src/store/media_host_store.c \
+	src/crypto/tls_files.c
+# http: libmicrohttpd adapter, request watch, Host rules
+SRC_HTTP := \
+	src/http/server.c src/http/host.c src/http/watch.c
+# net: WebSocket framing, the event loop
+SRC_NET := \
+	src/net/ws.c src/net/loop.c
+# aws: the AWS protocols: shapes, validation, SigV4, routing, the pipeline
+SRC_AWS := \
+	src/aws/shapes.c src/aws/shapes_gen.c src/aws/validate.c src/aws/sigv4.c src/aws/error.c \
+	src/aws/route.c src/aws/auth.c src/aws/pipeline.c
+# store: drivers, migrations, one file of queries per resource
+SRC_STORE := \
+	src/store/store.c src/store/sqlite.c src/store/postgres.c src/store/migrations.c \
+	src/store/stage_store.c src/store/tag_store.c src/store/storage_store.c \
+	src/store/usage_store.c src/store/token_store.c src/store/key_table.c \
+	src/store/request_store.c src/store/admin_store.c src/store/session_store.c \
+	src/store/notify.c src/store/public_key_store.c src/store/media_host_store.c
+# ivs: the domain: one file per resource, tokens, sessions
+SRC_IVS := \
+	src/ivs/arn.c src/ivs/recording.c src/ivs/endpoints.c src/ivs/page_token.c \
+	src/ivs/paging.c src/ivs/quota.c src/ivs/stage.c src/ivs/storage.c src/ivs/tags.c \
+	src/ivs/token.c src/ivs/ops.c src/ivs/session.c src/ivs/participant.c src/ivs/public_key.c \
+	src/ivs/ptoken.c
+# cloudcontrol: the Cloud Control resource types over the domain
+SRC_CC := \
+	src/cloudcontrol/schema.c src/cloudcontrol/schema_gen.c src/cloudcontrol/model.c \
+	src/cloudcontrol/ops.c src/cloudcontrol/protocol.c src/cloudcontrol/stage_type.c \
+	src/cloudcontrol/publickey_type.c src/cloudcontrol/storage_type.c \
+	src/cloudcontrol/tagged.c
+# media: the SFU, its protocol elements, WHIP signalling, stages across nodes
+SRC_MEDIA := \
+	src/media/cert.c src/media/dtls.c src/media/srtp.c src/media/stun.c src/media/sdp.c \
+	src/media/rtp.c src/media/rtcp.c src/media/nack.c src/media/transport.c src/media/peer.c \
+	src/media/forward.c src/media/sfu.c src/media/client.c src/media/whip.c src/media/h264.c \
+	src/media/stage_host.c
+# runtime: events sockets, rosters, the roster following the media
+SRC_RUNTIME := \
+	src/runtime/useragent.c src/runtime/roster.c src/runtime/jobs.c src/runtime/events.c \
+	src/runtime/join.c src/runtime/media.c
+# console: the web console route
+SRC_CONSOLE := \
 	src/console/console.c
+# wiring: configuration, commands, the route table
+SRC_TOP := \
+	src/config.c src/commands.c src/routes.c
+SRC := $(SRC_UTIL) $(SRC_CORE) $(SRC_CRYPTO) $(SRC_HTTP) $(SRC_NET) $(SRC_AWS) $(SRC_STORE) \
+	$(SRC_IVS) $(SRC_CC) $(SRC_MEDIA) $(SRC_RUNTIME) $(SRC_CONSOLE) $(SRC_TOP)
 MAIN := src/main.c
 FUZZ := \
 	tests/fuzz/fuzz_validate.c tests/fuzz/fuzz_sigv4.c tests/fuzz/fuzz_route.c \
