@@ -8,7 +8,8 @@
 #         against real build/rtstage processes, once on SQLite and once on
 #         a private PostgreSQL cluster (tests/pg.sh)
 #   browser  the IVS Web Broadcast SDK in Debian's Chromium (tests/browser,
-#         playwright-core) against a real rtstage on SQLite
+#         playwright-core), and the web console there and in Debian's
+#         Firefox ESR (puppeteer-core), against a real rtstage on SQLite
 # The builds run side by side, each in a stream of its own with its own
 # PostgreSQL cluster (tests stop and kill their cluster on purpose); each
 # stream's output is printed whole when it ends, in the order named.
@@ -107,7 +108,7 @@ stream() {	# stream BUILD: every tier on one build; writes "PASSED FAILED" to $L
 	export RTSTAGE_BIN="$ROOT/$BUILD/rtstage"
 	e2e "$BUILD" sqlite
 
-	node_tier "$BUILD browser (IVS Web Broadcast SDK in Chromium)" tests/browser/
+	node_tier "$BUILD browser (IVS Web Broadcast SDK in Chromium, console in Firefox)" tests/browser/
 
 	if [ -n "$PG_URL" ]; then
 		export RTSTAGE_TEST_PG="$PG_URL" RTSTAGE_TEST_PG_DIR="$PG_DIR"

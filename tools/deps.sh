@@ -7,7 +7,7 @@
 set -eu
 
 build="gcc make pkg-config python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev libpcre2-dev libsrtp2-dev libcurl4-openssl-dev nodejs"
-test="$build libcmocka-dev awscli python3-boto3 python3-pytest python3-cryptography python3-websockets python3-aiortc curl postgresql chromium"
+test="$build libcmocka-dev awscli python3-boto3 python3-pytest python3-cryptography python3-websockets python3-aiortc curl postgresql chromium firefox-esr"
 bench="$build wrk nginx-light python3-botocore postgresql"
 fuzz="$build clang libclang-rt-14-dev"
 bench_media="$build python3-boto3 iproute2 janus linux-perf nodejs chromium"

@@ -53,7 +53,7 @@ export function tokenClaims(token) {
 // A process's identity: its start time in clock ticks (field 22 of
 // /proc/PID/stat), so that a reused PID is not taken for it; null if gone
 // or a zombie.
-function startTime(pid) {
+export function startTime(pid) {
   let stat;
   try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');	// f[0] is field 3
@@ -61,7 +61,7 @@ function startTime(pid) {
 }
 
 // The PIDs of pid's descendants now.
-function descendants(pid) {
+export function descendants(pid) {
   const kids = new Map();
   for (const d of readdirSafe('/proc')) {
     if (!/^\d+$/.test(d)) continue;

@@ -21,6 +21,17 @@ function prefer(t, kind, mime) {
   } catch { /* the browser's own order */ }
 }
 
+// Can this browser receive the stage's video (H.264, packetization mode
+// 1)? Firefox has H.264 for WebRTC only with its OpenH264 plugin, which a
+// fresh or offline profile lacks; the server refuses an offer without it.
+// True where the browser cannot say.
+export function receivesH264() {
+  const codecs = globalThis.RTCRtpReceiver?.getCapabilities?.('video')?.codecs;
+  if (!codecs) return true;
+  return codecs.some((c) => c.mimeType.toLowerCase() === 'video/h264' &&
+    (c.sdpFmtpLine ?? '').includes('packetization-mode=1'));
+}
+
 // Resolves to {pc, stream, audio (the audio receiver), close()} once the
 // answer is applied; rejects with the server's message.
 export async function subscribe({ origin, token, participantId, signal }) {

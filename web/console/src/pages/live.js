@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ivs-realtime';
 import { all, call } from '../api.js';
 import { h, link, show, status, when } from '../dom.js';
-import { subscribe } from '../whip.js';
+import { receivesH264, subscribe } from '../whip.js';
 
 const POLL_MS = 2000;		// how often the participants are read
 const METER_MS = 200;		// how often the audio meters are read
@@ -45,7 +45,21 @@ export async function render(root, { arn }) {
     subs.delete(id);
   }
 
+  // A tile that says why there is no video, without an offer the server
+  // would refuse (each refusal a JOINED, SUBSCRIBE_ERROR and LEFT in the
+  // session's history).
+  function noVideo(p) {
+    const tile = h('figure', { class: 'tile', 'data-participant-id': p.participantId },
+      h('p', { class: 'tile-none', role: 'status' }, 'No video here: this browser cannot decode ',
+        'H.264, the stage\'s video codec. Firefox decodes it with its OpenH264 plugin ',
+        '(about:addons, Plugins).'),
+      h('figcaption', {}, h('span', {}, p.userId || '(no user id)', ' ', h('code', {}, p.participantId))));
+    subs.set(p.participantId, { tile, sub: null });
+    tiles.append(tile);
+  }
+
   async function watch(p, sessionId) {
+    if (!receivesH264()) { noVideo(p); return; }
     const mine = await ownToken(sessionId);
     const video = h('video', { autoplay: true, playsinline: true, muted: true });
     video.muted = true;
