@@ -105,6 +105,7 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="rtstage-instr-")
     out = a.out or tmp
+    os.makedirs(out, exist_ok=True)
     creds = os.path.join(tmp, "creds")
     with open(creds, "w") as f:
         f.write("[bench]\naws_access_key_id = %s\naws_secret_access_key = %s\naccount_id = %s\n"
