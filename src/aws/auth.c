@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "aws/sigv4.h"
 #include "limits.h"
+#include "util/timefmt.h"
 
 
 struct credential {
@@ -252,16 +253,15 @@ amz_time(const char *s)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
-	return end && *end == '\0' ? (long long)timegm(&tm) : -1;
+	return end && *end == '\0' ? time_utc_seconds(&tm) : -1;	/* timegm takes a lock */
 }
 
 static void
 amz_format(long long t, char *out, size_t cap)
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
+	time_utc(t, &tm);
 	strftime(out, cap, "%Y%m%dT%H%M%SZ", &tm);
 }
 
