@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/ids.h"
+#include "limits.h"
 #include "util/pct.h"
 
 static const char alnum[] =
@@ -65,14 +66,24 @@ ids_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* This thread's random bytes for request ids, drawn LIMIT_REQUEST_ID_POOL
+ * at a time; the ones at pool_next and beyond are unused. */
+static _Thread_local unsigned char pool[LIMIT_REQUEST_ID_POOL];
+static _Thread_local size_t pool_next = LIMIT_REQUEST_ID_POOL;
+
 int
 ids_request_id(char *out)
 {
 	unsigned char r[16];
 	char h[33];
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -1;
+	if (pool_next + sizeof(r) > sizeof(pool)) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1)
+			return -1;
+		pool_next = 0;
+	}
+	memcpy(r, pool + pool_next, sizeof(r));
+	pool_next += sizeof(r);
 	r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
 	ids_hex(r, sizeof(r), h);

@@ -13,7 +13,9 @@
  * (n + 1 bytes). Returns 0, or -1 if the CSPRNG failed. */
 int ids_alnum(char *out, size_t n);
 
-/* Writes a random (version 4) UUID and a NUL into out (37 bytes). */
+/* Writes a random (version 4) UUID and a NUL into out (37 bytes), from
+ * CSPRNG bytes the calling thread draws in batches (ids are public, not
+ * secrets). Returns 0, or -1 if the CSPRNG failed. */
 int ids_request_id(char *out);
 
 /* n random bytes into out. Returns 0, or -1 if the CSPRNG failed. */
