@@ -346,3 +346,14 @@ sigv4_signature(const unsigned char *key, const char *sts, size_t sts_len, char 
 	ids_hmac_sha256(key, 32, sts, sts_len, mac);
 	ids_hex(mac, sizeof(mac), hex);
 }
+
+int
+sigv4_signature_with(struct ids_hmac *mac, const char *sts, size_t sts_len, char *hex)
+{
+	unsigned char m[32];
+
+	if (ids_hmac_run(mac, sts, sts_len, m) != 0)
+		return -1;
+	ids_hex(m, sizeof(m), hex);
+	return 0;
+}

@@ -238,3 +238,47 @@ ids_sha256(const void *p, size_t n, unsigned char *digest)
 		return -1;
 	return 0;
 }
+
+struct ids_hmac {
+	EVP_MAC_CTX *ctx;
+};
+
+struct ids_hmac *
+ids_hmac_new(const unsigned char *key, size_t keylen)
+{
+	struct ids_hmac *h;
+	OSSL_PARAM params[2];
+
+	pthread_once(&once, fetch);
+	if (hmac == NULL || (h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((h->ctx = EVP_MAC_CTX_new(hmac)) == NULL ||
+	    EVP_MAC_init(h->ctx, key, keylen, params) != 1) {
+		ids_hmac_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+ids_hmac_run(struct ids_hmac *h, const void *msg, size_t msglen, unsigned char *mac)
+{
+	size_t n = 0;
+
+	/* a NULL key restarts from the states the key left */
+	if (EVP_MAC_init(h->ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(h->ctx, msg, msglen) != 1 ||
+	    EVP_MAC_final(h->ctx, mac, &n, 32) != 1)
+		return -1;
+	return n == 32 ? 0 : -1;
+}
+
+void
+ids_hmac_free(struct ids_hmac *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MAC_CTX_free(h->ctx);
+	free(h);
+}
