@@ -11,7 +11,7 @@ server's instructions per request (every thread counted). The profile is
 left in the output directory for callgrind_annotate.
 
     python3 bench/instructions.py [--requests N] [--op GetStage|ListStages]
-        [--out DIR] [--log-level info]
+        [--out DIR] [--log-level info] [--bin OTHER/build/rtstage]
 """
 import argparse
 import glob
@@ -101,6 +101,7 @@ def main():
     ap.add_argument("--out", default=None, help="keep the profile here")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--threads", default="16", help="worker threads (bench: 16 on 2 CPUs)")
+    ap.add_argument("--bin", default=run.BIN, help="the rtstage binary (another build to compare)")
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="rtstage-instr-")
@@ -115,7 +116,7 @@ def main():
     prof = os.path.join(out, "callgrind.out.rtstage")
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + prof,
-         run.BIN, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(tmp, "data"),
+         a.bin, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(tmp, "data"),
          "--credentials", creds, "--threads", a.threads, "--log-level", a.log_level],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
