@@ -105,7 +105,7 @@ def main():
     a = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="rtstage-instr-")
-    out = a.out or tmp
+    out = a.out or tmp  # the profile: removed with tmp unless --out
     os.makedirs(out, exist_ok=True)
     creds = os.path.join(tmp, "creds")
     with open(creds, "w") as f:
@@ -141,10 +141,7 @@ def main():
     print("%s: %d requests (%d not 200), %d instructions, %.0f per request"
           % (a.op, a.requests, bad, total, total / a.requests))
     print("profiles: " + " ".join(dumps) if a.out else "")
-    if not a.out:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        shutil.rmtree(os.path.join(tmp, "data"), ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
