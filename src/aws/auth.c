@@ -460,17 +460,32 @@ auth_verify(const struct http_request *req, const char *service, struct call *c)
 	return rc;
 }
 
+int
+auth_permits(const struct call *c, const char *action)
+{
+	const char *p = c->who.actions;
+	char pattern[sizeof(c->who.actions)];
+	size_t n;
+
+	if (*p == '\0')
+		return 1;		/* protected mode: no permissions to check */
+	for (;;) {			/* patterns separated by spaces or commas */
+		p += strspn(p, " ,");
+		if ((n = strcspn(p, " ,")) == 0)
+			return 0;
+		memcpy(pattern, p, n);
+		pattern[n] = '\0';
+		if (fnmatch(pattern, action, FNM_CASEFOLD) == 0)
+			return 1;
+		p += n;
+	}
+}
+
 enum err_code
 auth_allow(struct call *c, const char *action, const char *resource)
 {
-	char patterns[sizeof(c->who.actions)], *p, *save = NULL;
-
-	if (c->who.actions[0] == '\0')
-		return ERR_OK;		/* protected mode: no permissions to check */
-	snprintf(patterns, sizeof(patterns), "%s", c->who.actions);
-	for (p = strtok_r(patterns, " ,", &save); p != NULL; p = strtok_r(NULL, " ,", &save))
-		if (fnmatch(p, action, FNM_CASEFOLD) == 0)
-			return ERR_OK;
+	if (auth_permits(c, action))
+		return ERR_OK;
 	return err_set(&c->err, ERR_ACCESS_DENIED, "User: arn:aws:iam::%s:user/%s is not "
 	    "authorized to perform: %s on resource: %s", c->who.account, c->who.profile, action,
 	    resource);
