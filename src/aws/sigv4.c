@@ -326,9 +326,13 @@ sigv4_string_to_sign(const char *amz_date, const struct sigv4_auth *a, const cha
 {
 	char hex[65];
 
+	const char *const parts[] = { ALGORITHM "\n", amz_date, "\n", a->date, "/", a->region,
+		"/", a->service, "/aws4_request\n", hex };
+	size_t i;
+
 	sigv4_sha256_hex(creq, creq_len, hex);
-	buf_printf(out, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, a->date,
-	    a->region, a->service, hex);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)	/* buf_printf costs more */
+		buf_puts(out, parts[i]);
 }
 
 void

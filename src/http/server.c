@@ -230,6 +230,24 @@ out:
 	return ok;
 }
 
+/* The text of an IPv4 address, as inet_ntop writes it (glibc's formats
+ * each byte with sprintf) into out (INET_ADDRSTRLEN bytes). */
+static void
+dotted_quad(const struct in_addr *a, char *out)
+{
+	const unsigned char *b = (const unsigned char *)&a->s_addr;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*out++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*out++ = (char)('0' + b[i] / 10 % 10);
+		*out++ = (char)('0' + b[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 static enum MHD_Result
 respond(struct http_server *s, struct MHD_Connection *c, const char *method,
     const char *version, struct pending *p)
@@ -264,8 +282,7 @@ respond(struct http_server *s, struct MHD_Connection *c, const char *method,
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
 		    remote, sizeof(remote));
 	else if (ci != NULL && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-		    remote, sizeof(remote));
+		dotted_quad(&((const struct sockaddr_in *)ci->client_addr)->sin_addr, remote);
 	req.remote = remote;
 	watch_answering(s->watch, watched_of(c));
 	s->handler(&req, &res, s->arg);
