@@ -88,7 +88,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_page_token.c tests/unit/test_sigv4.c tests/unit/test_jsonw.c \
 	tests/unit/test_jsonpatch.c tests/unit/test_jsonscan.c tests/unit/test_utf8.c \
 	tests/unit/test_stmt_cache.c tests/unit/test_ws.c tests/unit/test_loop.c \
-	tests/unit/test_num.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
+	tests/unit/test_num.c tests/unit/test_timefmt.c tests/unit/test_log.c tests/unit/test_routes.c tests/unit/test_pipeline.c \
 	tests/unit/test_host.c tests/unit/test_endpoints.c \
 	tests/unit/test_session.c tests/unit/test_bus_wire.c tests/unit/test_notify.c \
 	tests/unit/test_dtls.c tests/unit/test_srtp.c tests/unit/test_ptoken.c \

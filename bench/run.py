@@ -94,7 +94,11 @@ def wrk(url, replay=None, seconds=SECONDS, connections=CONNECTIONS):
     args = ["wrk", "-t%d" % THREADS, "-c%d" % connections, "-d%ds" % seconds, "--latency", "-s", LUA, url]
     if replay is None:  # nginx: a plain GET, same script for the summary
         env["REPLAY"] = write_plain_get()
-    out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=seconds + 60).stdout
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, env=env, timeout=seconds + 60).stdout
+    finally:
+        if replay is None:
+            os.unlink(env["REPLAY"])
     line = [l for l in out.splitlines() if l.startswith("{")][-1]
     r = json.loads(line)
     r["rps"] = r["requests"] / r["seconds"] if r["seconds"] else 0

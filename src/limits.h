@@ -305,6 +305,12 @@
  * costs four HMACs and a key is good for a whole day of one scope. */
 #define KEY_CACHE 4
 
+/* Random bytes each worker thread draws at once for request ids (16 per
+ * id). A call into OpenSSL's CSPRNG costs a getpid() (its fork check) and
+ * shared locks whatever its size; 512 bytes make that once per 32
+ * requests. Request ids are public (every response carries its own). */
+#define LIMIT_REQUEST_ID_POOL 512
+
 /* PostgreSQL: parameters one statement may bind (the widest query has
  * under 20). */
 #define MAX_PARAMS 32

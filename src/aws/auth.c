@@ -20,7 +20,9 @@
 #include "aws/auth.h"
 #include "core/log.h"
 #include "aws/sigv4.h"
+#include "crypto/ids.h"
 #include "limits.h"
+#include "util/timefmt.h"
 
 
 struct credential {
@@ -41,16 +43,21 @@ struct table {
 };
 
 
+/* A derived signing key of this thread, with an HMAC keyed with it (NULL
+ * if OpenSSL could not make one: the key is then used as it is). */
 struct cached_key {
 	unsigned long generation;	/* 0: empty */
 	size_t credential;
 	char date[9], region[64], service[64];
 	unsigned char key[32];
+	struct ids_hmac *mac;
 };
 
 static _Thread_local struct cached_key key_cache[KEY_CACHE];
 static _Thread_local unsigned key_cache_next;
 static atomic_ulong generations;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static pthread_key_t cache_owner;	/* set in a thread once its cache holds a MAC */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table *current;
@@ -252,16 +259,15 @@ amz_time(const char *s)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
-	return end && *end == '\0' ? (long long)timegm(&tm) : -1;
+	return end && *end == '\0' ? time_utc_seconds(&tm) : -1;	/* timegm takes a lock */
 }
 
 static void
 amz_format(long long t, char *out, size_t cap)
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
+	time_utc(t, &tm);
 	strftime(out, cap, "%Y%m%dT%H%M%SZ", &tm);
 }
 
@@ -269,10 +275,31 @@ static const char MISMATCH[] = "The request signature we calculated does not mat
     "signature you provided. Check your AWS Secret Access Key and signing method. Consult "
     "the service documentation for details.";
 
-/* The signing key of credential i of table t for a's scope, from this
- * thread's cache or derived (and remembered). */
+/* Frees the MACs of an ending thread's cache (the cache_owner destructor). */
 static void
-signing_key(const struct table *t, size_t i, const struct sigv4_auth *a, unsigned char *key)
+free_cache(void *cache)
+{
+	struct cached_key *c = cache;
+	unsigned j;
+
+	for (j = 0; j < KEY_CACHE; j++) {
+		ids_hmac_free(c[j].mac);
+		c[j].mac = NULL;
+		c[j].generation = 0;
+		OPENSSL_cleanse(c[j].key, sizeof(c[j].key));
+	}
+}
+
+static void
+make_cache_owner(void)
+{
+	pthread_key_create(&cache_owner, free_cache);
+}
+
+/* The cache entry of credential i of table t for a's scope: this thread's
+ * own, or derived now (four HMACs) in place of the oldest. */
+static const struct cached_key *
+signing_key(const struct table *t, size_t i, const struct sigv4_auth *a)
 {
 	struct cached_key *c;
 	unsigned j;
@@ -281,19 +308,32 @@ signing_key(const struct table *t, size_t i, const struct sigv4_auth *a, unsigne
 		c = &key_cache[j];
 		if (c->generation == t->generation && c->credential == i &&
 		    strcmp(c->date, a->date) == 0 && strcmp(c->region, a->region) == 0 &&
-		    strcmp(c->service, a->service) == 0) {
-			memcpy(key, c->key, 32);
-			return;
-		}
+		    strcmp(c->service, a->service) == 0)
+			return c;
 	}
-	sigv4_signing_key(t->v[i].secret, a->date, a->region, a->service, key);
+	pthread_once(&cache_once, make_cache_owner);
 	c = &key_cache[key_cache_next++ % KEY_CACHE];
+	ids_hmac_free(c->mac);
+	sigv4_signing_key(t->v[i].secret, a->date, a->region, a->service, c->key);
 	c->generation = t->generation;
 	c->credential = i;
 	snprintf(c->date, sizeof(c->date), "%s", a->date);
 	snprintf(c->region, sizeof(c->region), "%s", a->region);
 	snprintf(c->service, sizeof(c->service), "%s", a->service);
-	memcpy(c->key, key, 32);
+	if ((c->mac = ids_hmac_new(c->key, sizeof(c->key))) != NULL &&
+	    pthread_getspecific(cache_owner) == NULL)
+		pthread_setspecific(cache_owner, key_cache);
+	return c;
+}
+
+/* The hex signature of sts under the signing key of c; -1 if OpenSSL failed. */
+static int
+sign(const struct cached_key *c, const char *sts, size_t len, char *sig)
+{
+	if (c->mac != NULL)
+		return sigv4_signature_with(c->mac, sts, len, sig);
+	sigv4_signature(c->key, sts, len, sig);
+	return 0;
 }
 
 /* Strict checks of a parsed header against credential i of table t. */
@@ -305,7 +345,6 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct t
 	struct sigv4_request sr;
 	struct collect hs = { .n = 0 };
 	struct buf creq, sts;
-	unsigned char key[32];
 	char body_hash[65], sig[65], early[20], late[20], now_text[20];
 	const char *sent_hash = http_header(req, "x-amz-content-sha256");
 	const char *token = http_header(req, "X-Amz-Security-Token");
@@ -354,18 +393,26 @@ check(const struct http_request *req, const struct sigv4_auth *a, const struct t
 		goto out;
 	}
 	sigv4_string_to_sign(amz_date, a, buf_cstr(&creq), creq.len, &sts);
-	signing_key(t, i, a, key);
-	sigv4_signature(key, buf_cstr(&sts), sts.len, sig);
-	if (CRYPTO_memcmp(sig, a->signature, 64) != 0) {
+	if (sign(signing_key(t, i, a), buf_cstr(&sts), sts.len, sig) != 0 || CRYPTO_memcmp(sig, a->signature, 64) != 0) {
 		rc = err_set(e, ERR_INVALID_SIG, "%s", MISMATCH);
 		log_msg(LOG_DEBUG, "canonical request of the refused signature:\n%s",
 		    buf_cstr(&creq));
 	}
 out:
-	OPENSSL_cleanse(key, sizeof(key));
 	buf_free(&creq);
 	buf_free(&sts);
 	return rc;
+}
+
+/* Copies src into dst (cap bytes), cut short if it must be; as snprintf
+ * "%s" would, without its cost on every request. */
+static void
+set(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 enum err_code
@@ -385,15 +432,15 @@ auth_verify(const struct http_request *req, const char *service, struct call *c)
 	if (strcmp(a.service, service) != 0)
 		return err_set(&c->err, ERR_INVALID_SIG, "Credential should be scoped to correct "
 		    "service: '%s'.", service);
-	snprintf(c->who.access_key, sizeof(c->who.access_key), "%s", a.access_key);
-	snprintf(c->who.region, sizeof(c->who.region), "%s", a.region);
+	set(c->who.access_key, sizeof(c->who.access_key), a.access_key);
+	set(c->who.region, sizeof(c->who.region), a.region);
 	if ((t = acquire()) == NULL) {		/* protected mode */
 		for (i = 0; a.access_key[i] >= '0' && a.access_key[i] <= '9'; i++)
 			;
 		if (i == 12 && a.access_key[12] == '\0')
 			memcpy(c->who.account, a.access_key, 13);	/* a 12-digit key is its account */
 		else
-			snprintf(c->who.account, sizeof(c->who.account), "%s", c->cfg->default_account);
+			set(c->who.account, sizeof(c->who.account), c->cfg->default_account);
 		return ERR_OK;
 	}
 	for (i = 0; i < t->n; i++)
@@ -405,25 +452,40 @@ auth_verify(const struct http_request *req, const char *service, struct call *c)
 		    "the request is invalid.");
 	}
 	if ((rc = check(req, &a, t, i, amz_date, &c->err)) == ERR_OK) {
-		snprintf(c->who.account, sizeof(c->who.account), "%s", t->v[i].account);
-		snprintf(c->who.profile, sizeof(c->who.profile), "%s", t->v[i].profile);
-		snprintf(c->who.actions, sizeof(c->who.actions), "%s", t->v[i].actions);
+		set(c->who.account, sizeof(c->who.account), t->v[i].account);
+		set(c->who.profile, sizeof(c->who.profile), t->v[i].profile);
+		set(c->who.actions, sizeof(c->who.actions), t->v[i].actions);
 	}
 	release(t);
 	return rc;
 }
 
+int
+auth_permits(const struct call *c, const char *action)
+{
+	const char *p = c->who.actions;
+	char pattern[sizeof(c->who.actions)];
+	size_t n;
+
+	if (*p == '\0')
+		return 1;		/* protected mode: no permissions to check */
+	for (;;) {			/* patterns separated by spaces or commas */
+		p += strspn(p, " ,");
+		if ((n = strcspn(p, " ,")) == 0)
+			return 0;
+		memcpy(pattern, p, n);
+		pattern[n] = '\0';
+		if (fnmatch(pattern, action, FNM_CASEFOLD) == 0)
+			return 1;
+		p += n;
+	}
+}
+
 enum err_code
 auth_allow(struct call *c, const char *action, const char *resource)
 {
-	char patterns[sizeof(c->who.actions)], *p, *save = NULL;
-
-	if (c->who.actions[0] == '\0')
-		return ERR_OK;		/* protected mode: no permissions to check */
-	snprintf(patterns, sizeof(patterns), "%s", c->who.actions);
-	for (p = strtok_r(patterns, " ,", &save); p != NULL; p = strtok_r(NULL, " ,", &save))
-		if (fnmatch(p, action, FNM_CASEFOLD) == 0)
-			return ERR_OK;
+	if (auth_permits(c, action))
+		return ERR_OK;
 	return err_set(&c->err, ERR_ACCESS_DENIED, "User: arn:aws:iam::%s:user/%s is not "
 	    "authorized to perform: %s on resource: %s", c->who.account, c->who.profile, action,
 	    resource);

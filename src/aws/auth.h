@@ -32,4 +32,8 @@ enum err_code auth_verify(const struct http_request *req, const char *service, s
  * ERR_ACCESS_DENIED with AWS's message. Always ERR_OK in protected mode. */
 enum err_code auth_allow(struct call *c, const char *action, const char *resource);
 
+/* The same question without the resource: 1 if c->who may perform
+ * action, else 0 (auth_allow then words the refusal). */
+int auth_permits(const struct call *c, const char *action);
+
 #endif

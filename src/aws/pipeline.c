@@ -294,12 +294,15 @@ aws_resource_of(const struct aws_protocol *p, int op, const struct call *c, cons
 static enum err_code
 authorize(const struct aws_protocol *p, struct call *c, int op, json_t *in)
 {
-	char action[96], resource[ROUTE_LABEL_MAX];
+	char named[96], resource[ROUTE_LABEL_MAX];
+	const char *action = p->ops[op].action;
 
-	if (p->ops[op].action != NULL)
-		snprintf(action, sizeof(action), "%s", p->ops[op].action);
-	else	/* not served: the action the model's name makes */
-		snprintf(action, sizeof(action), "%s:%s", p->signing_name, p->model[op].name);
+	if (action == NULL) {	/* not served: the action the model's name makes */
+		snprintf(named, sizeof(named), "%s:%s", p->signing_name, p->model[op].name);
+		action = named;
+	}
+	if (auth_permits(c, action))
+		return ERR_OK;	/* the resource is named only in a refusal */
 	aws_resource_of(p, op, c, in, resource, sizeof(resource));
 	return auth_allow(c, action, resource);
 }

@@ -229,17 +229,24 @@ sigv4_canonical_query(const char *q, struct buf *out)
 static void
 append_trimmed(struct buf *out, const char *v)
 {
-	const char *end;
+	const char *end, *run;
 
 	while (*v == ' ' || *v == '\t')
 		v++;
 	end = v + strlen(v);
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	for (; v < end; v++) {
-		if ((*v == ' ' || *v == '\t') && (v[1] == ' ' || v[1] == '\t'))
-			continue;
-		buf_append(out, *v == '\t' ? " " : v, 1);
+	while (v < end) {
+		run = v;		/* a run of plain characters, each followed by no blank */
+		while (v < end && *v != '\t' && !(*v == ' ' && (v[1] == ' ' || v[1] == '\t')))
+			v++;
+		buf_append(out, run, (size_t)(v - run));
+		if (v < end && (*v == ' ' || *v == '\t') && (v[1] == ' ' || v[1] == '\t'))
+			v++;		/* a blank before another: dropped */
+		else if (v < end) {
+			buf_append(out, " ", 1);	/* a lone tab, read as a space */
+			v++;
+		}
 	}
 }
 
@@ -269,7 +276,8 @@ sigv4_canonical_request(const struct sigv4_request *req, const char *signed_head
 	size_t i, n;
 	int first;
 
-	buf_printf(out, "%s\n", req->method);
+	buf_puts(out, req->method);
+	buf_puts(out, "\n");
 	sigv4_canonical_uri(req->path, out);
 	buf_puts(out, "\n");
 	if (sigv4_canonical_query(req->query, out) != 0)
@@ -281,7 +289,8 @@ sigv4_canonical_request(const struct sigv4_request *req, const char *signed_head
 		if (n > 0 && n < sizeof(name)) {
 			memcpy(name, p, n);
 			name[n] = '\0';
-			buf_printf(out, "%s:", name);
+			buf_append(out, name, n);
+			buf_append(out, ":", 1);
 			first = 1;
 			for (i = 0; i < req->n_headers; i++) {
 				if (strcasecmp(req->headers[i].name, name) != 0)
@@ -295,7 +304,10 @@ sigv4_canonical_request(const struct sigv4_request *req, const char *signed_head
 		}
 		p = semi ? semi + 1 : p + n;
 	}
-	buf_printf(out, "\n%s\n%s", signed_headers, req->payload_hash);
+	buf_puts(out, "\n");
+	buf_puts(out, signed_headers);
+	buf_puts(out, "\n");
+	buf_puts(out, req->payload_hash);
 	return 0;
 }
 
@@ -314,9 +326,13 @@ sigv4_string_to_sign(const char *amz_date, const struct sigv4_auth *a, const cha
 {
 	char hex[65];
 
+	const char *const parts[] = { ALGORITHM "\n", amz_date, "\n", a->date, "/", a->region,
+		"/", a->service, "/aws4_request\n", hex };
+	size_t i;
+
 	sigv4_sha256_hex(creq, creq_len, hex);
-	buf_printf(out, ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, a->date,
-	    a->region, a->service, hex);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)	/* buf_printf costs more */
+		buf_puts(out, parts[i]);
 }
 
 void
@@ -345,4 +361,15 @@ sigv4_signature(const unsigned char *key, const char *sts, size_t sts_len, char 
 
 	ids_hmac_sha256(key, 32, sts, sts_len, mac);
 	ids_hex(mac, sizeof(mac), hex);
+}
+
+int
+sigv4_signature_with(struct ids_hmac *mac, const char *sts, size_t sts_len, char *hex)
+{
+	unsigned char m[32];
+
+	if (ids_hmac_run(mac, sts, sts_len, m) != 0)
+		return -1;
+	ids_hex(m, sizeof(m), hex);
+	return 0;
 }

@@ -73,6 +73,11 @@ void sigv4_signing_key(const char *secret, const char *date, const char *region,
 /* Lower-case hex HMAC-SHA256(key, sts) into hex (65 bytes). */
 void sigv4_signature(const unsigned char *key, const char *sts, size_t sts_len, char *hex);
 
+/* The same signature with a signing key already set in mac (crypto/ids.h).
+ * Returns 0, or -1 (hex untouched) if OpenSSL failed. */
+struct ids_hmac;
+int sigv4_signature_with(struct ids_hmac *mac, const char *sts, size_t sts_len, char *hex);
+
 /* Lower-case hex SHA-256 of n bytes into hex (65 bytes). */
 void sigv4_sha256_hex(const void *p, size_t n, char *hex);
 

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "limits.h"
+#include "util/timefmt.h"
 
 static enum log_format format = LOG_FORMAT_TEXT;
 static enum log_level level = LOG_INFO;
@@ -158,16 +159,33 @@ put_text_value(struct line *l, const char *v, size_t max)
 static void
 put_time(struct line *l, long long now_ms)
 {
-	char t[40], ms[8];
-	time_t sec = (time_t)(now_ms / 1000);
-	struct tm tm;
+	char t[TIME_ISO8601_LEN + 4];
+	unsigned ms = (unsigned)(now_ms % 1000);
 
-	gmtime_r(&sec, &tm);
-	if (strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		t[0] = '\0';
-	snprintf(ms, sizeof(ms), ".%03uZ", (unsigned)(now_ms % 1000) % 1000u);
-	puts_(l, t);
-	puts_(l, ms);
+	time_iso8601((time_t)(now_ms / 1000), t);	/* "...T03:04:05Z": no lock, unlike gmtime_r */
+	t[19] = '.';
+	t[20] = (char)('0' + ms / 100);
+	t[21] = (char)('0' + ms / 10 % 10);
+	t[22] = (char)('0' + ms % 10);
+	t[23] = 'Z';
+	put(l, t, 24);
+}
+
+/* The decimal text of v into out (24 bytes). */
+static const char *
+decimal(long long v, char out[24])
+{
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+	char *p = out + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
 }
 
 /* One field: ` name=value` (text) or `,"name":value` (JSON); number
@@ -247,11 +265,10 @@ size_t
 log_format_request(enum log_format f, long long now_ms, const struct log_request *r,
     char *out, size_t cap)
 {
-	char status[16], ms[24];
+	char status_text[24], ms_text[24];
+	const char *status = decimal(r->status, status_text), *ms = decimal(r->duration_ms, ms_text);
 	struct line l;
 
-	snprintf(status, sizeof(status), "%d", r->status);
-	snprintf(ms, sizeof(ms), "%lld", r->duration_ms);
 	start(&l, f, now_ms, LOG_INFO, out, cap);
 	if (f == LOG_FORMAT_TEXT)
 		puts_(&l, " request");

@@ -112,11 +112,14 @@ label_series(const struct metric_family *f, const char *const *values, char *key
 	int i, w, ok;
 
 	key[0] = '\0';
-	for (i = 0; i < f->n_labels; i++) {
-		w = snprintf(key + n, KEY_BYTES - n, "%s\x1f", values[i] ? values[i] : "");
-		if (w < 0 || (size_t)w >= KEY_BYTES - n)
+	for (i = 0; i < f->n_labels; i++) {	/* each value and a 0x1f; no snprintf: per request */
+		w = (int)strlen(values[i] ? values[i] : "");
+		if ((size_t)w + 1 >= KEY_BYTES - n)
 			return -1;
-		n += (size_t)w;
+		memcpy(key + n, values[i] ? values[i] : "", (size_t)w);
+		key[n + (size_t)w] = '\x1f';
+		n += (size_t)w + 1;
+		key[n] = '\0';
 	}
 	if (labels == NULL)
 		return 0;
@@ -348,12 +351,14 @@ metrics_init(const char *version)
 void
 metrics_request(const char *operation, int status, double seconds)
 {
-	char code[16];
+	char code[16] = { (char)('0' + status / 100 % 10), (char)('0' + status / 10 % 10),
+		(char)('0' + status % 10), '\0' };	/* an HTTP status: three digits */
 	const char *v[2] = { operation, code };
 
 	if (core.requests == NULL)
 		return;
-	snprintf(code, sizeof(code), "%d", status);
+	if (status < 100 || status > 999)
+		snprintf(code, sizeof(code), "%d", status);
 	metrics_add(metrics_series(core.requests, v), 1);
 	metrics_observe(metrics_series(core.latency, v), seconds);
 }

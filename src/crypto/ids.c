@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/ids.h"
+#include "limits.h"
 #include "util/pct.h"
 
 static const char alnum[] =
@@ -65,14 +66,24 @@ ids_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* This thread's random bytes for request ids, drawn LIMIT_REQUEST_ID_POOL
+ * at a time; the ones at pool_next and beyond are unused. */
+static _Thread_local unsigned char pool[LIMIT_REQUEST_ID_POOL];
+static _Thread_local size_t pool_next = LIMIT_REQUEST_ID_POOL;
+
 int
 ids_request_id(char *out)
 {
 	unsigned char r[16];
 	char h[33];
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		return -1;
+	if (pool_next + sizeof(r) > sizeof(pool)) {
+		if (RAND_bytes(pool, sizeof(pool)) != 1)
+			return -1;
+		pool_next = 0;
+	}
+	memcpy(r, pool + pool_next, sizeof(r));
+	pool_next += sizeof(r);
 	r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
 	ids_hex(r, sizeof(r), h);
@@ -226,4 +237,48 @@ ids_sha256(const void *p, size_t n, unsigned char *digest)
 	    EVP_DigestUpdate(t->md, p, n) != 1 || EVP_DigestFinal_ex(t->md, digest, NULL) != 1)
 		return -1;
 	return 0;
+}
+
+struct ids_hmac {
+	EVP_MAC_CTX *ctx;
+};
+
+struct ids_hmac *
+ids_hmac_new(const unsigned char *key, size_t keylen)
+{
+	struct ids_hmac *h;
+	OSSL_PARAM params[2];
+
+	pthread_once(&once, fetch);
+	if (hmac == NULL || (h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((h->ctx = EVP_MAC_CTX_new(hmac)) == NULL ||
+	    EVP_MAC_init(h->ctx, key, keylen, params) != 1) {
+		ids_hmac_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+ids_hmac_run(struct ids_hmac *h, const void *msg, size_t msglen, unsigned char *mac)
+{
+	size_t n = 0;
+
+	/* a NULL key restarts from the states the key left */
+	if (EVP_MAC_init(h->ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(h->ctx, msg, msglen) != 1 ||
+	    EVP_MAC_final(h->ctx, mac, &n, 32) != 1)
+		return -1;
+	return n == 32 ? 0 : -1;
+}
+
+void
+ids_hmac_free(struct ids_hmac *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MAC_CTX_free(h->ctx);
+	free(h);
 }

@@ -13,7 +13,9 @@
  * (n + 1 bytes). Returns 0, or -1 if the CSPRNG failed. */
 int ids_alnum(char *out, size_t n);
 
-/* Writes a random (version 4) UUID and a NUL into out (37 bytes). */
+/* Writes a random (version 4) UUID and a NUL into out (37 bytes), from
+ * CSPRNG bytes the calling thread draws in batches (ids are public, not
+ * secrets). Returns 0, or -1 if the CSPRNG failed. */
 int ids_request_id(char *out);
 
 /* n random bytes into out. Returns 0, or -1 if the CSPRNG failed. */
@@ -38,6 +40,21 @@ long ids_b64url_decode(const char *s, size_t len, unsigned char *out, size_t cap
  * Thread-safe; algorithms are fetched once, contexts kept per thread. */
 int ids_hmac_sha256(const unsigned char *key, size_t keylen,
     const void *msg, size_t msglen, unsigned char *mac);
+
+/* HMAC-SHA256 under one key for many messages: the key is set once
+ * (OpenSSL keeps its padded inner and outer states), each message then
+ * costs only its own hashing. Not thread-safe: one user at a time. */
+struct ids_hmac;
+
+/* Returns a keyed HMAC (caller owns it; free with ids_hmac_free), or NULL
+ * if OpenSSL could not make one. */
+struct ids_hmac *ids_hmac_new(const unsigned char *key, size_t keylen);
+
+/* HMAC-SHA256 of msg under h's key into mac (32 bytes). Returns 0 or -1. */
+int ids_hmac_run(struct ids_hmac *h, const void *msg, size_t msglen, unsigned char *mac);
+
+/* Frees h (OpenSSL wipes the key material). Accepts NULL. */
+void ids_hmac_free(struct ids_hmac *h);
 
 /* SHA-256 of n bytes at p into digest (32 bytes). Returns 0 or -1. */
 int ids_sha256(const void *p, size_t n, unsigned char *digest);

@@ -13,6 +13,13 @@
  * which libmicrohttpd calls before it closes the descriptor, so a
  * descriptor number reused by a new connection is never shut down by
  * mistake; epoll events carry the slot's generation for the same reason.
+ *
+ * The lock guards the slots' descriptors (add, remove, the sweep); the
+ * per-request calls take none. A slot's phase is one atomic word with a
+ * count of its changes, so that a worker moving a connection on and the
+ * sweep judging it cannot both win: the sweep marks a request begun, or
+ * cuts a connection, only by a compare-and-swap from the very state it
+ * judged, and a cut connection stays cut.
  */
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -35,16 +42,21 @@ enum phase {
 	PHASE_IDLE,		/* between requests: no byte of the next one yet */
 	PHASE_RECEIVING,	/* a request has begun and is not whole yet */
 	PHASE_ANSWERING,	/* whole: being answered */
-	PHASE_UPGRADED,		/* another protocol's now: never cut */
+	PHASE_UPGRADED,		/* another protocol's now: never cut; sticky */
+	PHASE_CUT,		/* shut down by the watch; sticky */
 };
 
+/* A state word: the phase in the low byte, above it the count of changes. */
+#define PHASE_OF(state) ((enum phase)((state) & 0xff))
+#define NEXT_STATE(state, phase) ((((state) >> 8) + 1) << 8 | (uint64_t)(phase))
+
 struct watched {
-	int fd;			/* -1: free slot */
+	int fd;			/* -1: free slot; under the lock */
 	uint32_t gen;		/* bumped at each reuse of the slot */
-	enum phase phase;
-	int fin, cut;		/* the peer closed its side; we shut it down */
-	int64_t began_ms, fin_ms;
-	uint64_t received;	/* bytes received when it last became idle */
+	_Atomic uint64_t state;
+	_Atomic uint64_t received;	/* bytes received when it last became idle */
+	int fin;		/* the peer closed its side (the watch thread's) */
+	int64_t began_ms, fin_ms;	/* the watch thread's */
 };
 
 struct watch {
@@ -110,17 +122,31 @@ unread(int fd)
 	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
-/* Whether c's time is up. A closed peer is given LIMIT_FIN_GRACE_MS, and
- * only once libmicrohttpd has read everything: a whole request sent just
- * before the FIN is then being answered, not cut. */
+/* Whether c, in state, has had its time. A closed peer is given
+ * LIMIT_FIN_GRACE_MS, and only once libmicrohttpd has read everything: a
+ * whole request sent just before the FIN is then being answered, not cut. */
 static int
-expired(const struct watch *w, const struct watched *c, int64_t now)
+expired(const struct watch *w, const struct watched *c, uint64_t state, int64_t now)
 {
-	if (c->fd < 0 || c->cut || c->phase == PHASE_ANSWERING || c->phase == PHASE_UPGRADED)
+	enum phase p = PHASE_OF(state);
+
+	if (p != PHASE_IDLE && p != PHASE_RECEIVING)
 		return 0;
-	if (c->phase == PHASE_RECEIVING && now - c->began_ms >= w->request_ms)
+	if (p == PHASE_RECEIVING && now - c->began_ms >= w->request_ms)
 		return 1;
 	return c->fin && now - c->fin_ms >= LIMIT_FIN_GRACE_MS && unread(c->fd) == 0;
+}
+
+/* Moves c from exactly state to phase p; 0 if a worker moved it first. */
+static int
+move(struct watched *c, uint64_t *state, enum phase p)
+{
+	uint64_t next = NEXT_STATE(*state, p);
+
+	if (!atomic_compare_exchange_strong(&c->state, state, next))
+		return 0;
+	*state = next;
+	return 1;
 }
 
 /* Caller holds the lock. idle: also look for requests begun on idle
@@ -129,18 +155,19 @@ static void
 sweep(struct watch *w, int64_t now, int idle)
 {
 	struct watched *c;
+	uint64_t state;
 	size_t i;
 
 	for (i = 0; i < w->top; i++) {
 		c = &w->slots[i];
-		if (idle && c->fd >= 0 && c->phase == PHASE_IDLE && received(c->fd) > c->received) {
-			c->phase = PHASE_RECEIVING;
+		if (c->fd < 0)
+			continue;
+		state = atomic_load(&c->state);
+		if (idle && PHASE_OF(state) == PHASE_IDLE &&
+		    received(c->fd) > atomic_load(&c->received) && move(c, &state, PHASE_RECEIVING))
 			c->began_ms = now;
-		}
-		if (expired(w, c, now)) {
-			shutdown(w->slots[i].fd, SHUT_RDWR);
-			w->slots[i].cut = 1;
-		}
+		if (expired(w, c, state, now) && move(c, &state, PHASE_CUT))
+			shutdown(c->fd, SHUT_RDWR);
 	}
 }
 
@@ -230,10 +257,10 @@ watch_add(struct watch *w, int fd)
 		w->top = (unsigned)(c - w->slots) + 1;
 	c->fd = fd;
 	c->gen++;
-	c->phase = PHASE_IDLE;
-	c->fin = c->cut = 0;
+	atomic_store(&c->state, (uint64_t)PHASE_IDLE);
+	atomic_store(&c->received, 0);
+	c->fin = 0;
 	c->began_ms = c->fin_ms = 0;
-	c->received = 0;
 	ev.events = EPOLLRDHUP | EPOLLONESHOT;
 	ev.data.u64 = (uint64_t)c->gen << 32 | (uint64_t)(c - w->slots);
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -261,37 +288,43 @@ watch_remove(struct watch *w, struct watched *c)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Moves c to phase p, unless it is in a sticky phase. Lock-free: a
+ * worker's side of the state word. */
+static void
+become(struct watched *c, enum phase p)
+{
+	uint64_t state = atomic_load(&c->state);
+
+	while (PHASE_OF(state) != PHASE_UPGRADED && PHASE_OF(state) != PHASE_CUT &&
+	    !atomic_compare_exchange_weak(&c->state, &state, NEXT_STATE(state, p)))
+		;
+}
+
 void
 watch_answering(struct watch *w, struct watched *c)
 {
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&w->lock);
-	c->phase = PHASE_ANSWERING;
-	pthread_mutex_unlock(&w->lock);
+	(void)w;
+	if (c != NULL)
+		become(c, PHASE_ANSWERING);
 }
 
 void
 watch_idle(struct watch *w, struct watched *c)
 {
+	(void)w;
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	if (c->phase != PHASE_UPGRADED) {
-		c->phase = PHASE_IDLE;
-		c->received = received(c->fd);
-	}
-	pthread_mutex_unlock(&w->lock);
+	/* the count first: the sweep reads it once it sees the idle phase */
+	atomic_store(&c->received, received(c->fd));
+	become(c, PHASE_IDLE);
 }
 
 void
 watch_upgraded(struct watch *w, struct watched *c)
 {
-	if (c == NULL)
-		return;
-	pthread_mutex_lock(&w->lock);
-	c->phase = PHASE_UPGRADED;
-	pthread_mutex_unlock(&w->lock);
+	(void)w;
+	if (c != NULL)
+		become(c, PHASE_UPGRADED);
 }
 
 unsigned

@@ -36,7 +36,9 @@ struct watched *watch_add(struct watch *w, int fd);
 void watch_remove(struct watch *w, struct watched *c);
 
 /* The current request has arrived whole: its answer is being made, and
- * neither the deadline nor a closed peer cuts it. Accepts NULL. */
+ * neither the deadline nor a closed peer cuts it. Accepts NULL. This and
+ * the two calls below take no lock (they run once or twice per request);
+ * call them from the thread that serves the connection. */
 void watch_answering(struct watch *w, struct watched *c);
 
 /* The answer was sent: the connection waits for its next request, whose

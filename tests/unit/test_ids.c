@@ -37,6 +37,24 @@ test_request_id(void **state)
 	assert_int_equal(id[14], '4');
 }
 
+/* Ids drawn across several refills of the thread's random bytes are
+ * well-formed and all differ. */
+static void
+test_request_ids_differ(void **state)
+{
+	static char ids[100][37];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(ids_request_id(ids[i]), 0);
+		assert_int_equal(ids[i][14], '4');
+		assert_true(strchr("89ab", ids[i][19]) != NULL);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(ids[i], ids[j]);
+	}
+}
+
 static void
 test_b64url(void **state)
 {
@@ -84,12 +102,42 @@ test_arn(void **state)
 	assert_int_equal(arn_format(out, 10, "eu-west-1", "111122223333", "stage", "x"), -1);
 }
 
+/* A keyed HMAC gives, message after message, what the one-shot HMAC gives
+ * (RFC 4231 test case 2 first: key "Jefe"). */
+static void
+test_keyed_hmac(void **state)
+{
+	static const char *const messages[] = {
+		"what do ya want for nothing?", "", "AWS4-HMAC-SHA256\n20260101T000000Z",
+		"what do ya want for nothing?",
+	};
+	const unsigned char key[] = "Jefe";
+	unsigned char want[32], got[32];
+	char hex[65];
+	struct ids_hmac *h = ids_hmac_new(key, 4);
+	size_t i;
+
+	(void)state;
+	assert_non_null(h);
+	for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
+		assert_int_equal(ids_hmac_sha256(key, 4, messages[i], strlen(messages[i]), want), 0);
+		assert_int_equal(ids_hmac_run(h, messages[i], strlen(messages[i]), got), 0);
+		assert_memory_equal(got, want, 32);
+	}
+	ids_hex(got, 32, hex);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	ids_hmac_free(h);
+	ids_hmac_free(NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alnum),
 		cmocka_unit_test(test_request_id),
+		cmocka_unit_test(test_request_ids_differ),
+		cmocka_unit_test(test_keyed_hmac),
 		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_arn),
 	};

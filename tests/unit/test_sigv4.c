@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "aws/sigv4.h"
@@ -225,6 +226,42 @@ test_canonical_request_text(void **state)
 	buf_free(&b);
 }
 
+/* Header values in the canonical request: trimmed, runs of blanks folded
+ * to one space, a lone tab read as a space, repeats joined by commas. */
+static void
+test_canonical_header_values(void **state)
+{
+	static const struct {
+		const char *value, *want;
+	} values[] = {
+		{ "plain", "plain" },
+		{ "  padded\t ", "padded" },
+		{ "a  b", "a b" },
+		{ "a \t b", "a b" },
+		{ "a\tb", "a b" },
+		{ "a\t\tb c   d", "a b c d" },
+		{ "", "" },
+		{ " \t ", "" },
+		{ "x y", "x y" },
+	};
+	struct sigv4_header hs[2] = { { "X-Test", NULL }, { "x-test", "second" } };
+	struct sigv4_request r = { "GET", "/", "", hs, 2, EMPTY_HASH };
+	char want[128];
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		hs[0].value = values[i].value;
+		buf_init(&b, 0);
+		assert_int_equal(sigv4_canonical_request(&r, "x-test", &b), 0);
+		snprintf(want, sizeof(want), "GET\n/\n\nx-test:%s,second\n\nx-test\n" EMPTY_HASH,
+		    values[i].want);
+		assert_string_equal(buf_cstr(&b), want);
+		buf_free(&b);
+	}
+}
+
 struct text_row {
 	const char *in, *out;
 };
@@ -314,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_suite_vectors),
 		cmocka_unit_test(test_encoded_path_vectors),
 		cmocka_unit_test(test_canonical_request_text),
+		cmocka_unit_test(test_canonical_header_values),
 		cmocka_unit_test(test_canonical_uri_and_query),
 		cmocka_unit_test(test_signing_key),
 	};
