@@ -11,7 +11,9 @@
  * is sent asynchronously and waited for with a deadline, so no request
  * waits long on a database that stalls, even one whose TCP stays up. A connection found broken is
  * re-established on its next use, but never inside a transaction (that
- * transaction is lost and must fail). While the database is unreachable,
+ * transaction is lost and must fail); a BEGIN or a read outside a
+ * transaction that finds its connection dead (the database restarted)
+ * did nothing, and is sent once more on a new connection at once. While the database is unreachable,
  * attempts are spaced LIMIT_PG_RETRY_MS apart across all threads and
  * requests in between fail at once; the first failure and the recovery
  * are logged once each.
@@ -115,15 +117,18 @@ postgres_options(struct postgres_options *o, const char *url, const char *applic
 }
 
 /* Connects db->c. Our timeouts come before the URL, so that the URL's own
- * settings win (libpq lets later keywords override earlier ones). */
+ * settings win (libpq lets later keywords override earlier ones). Within
+ * LIMIT_PG_RETRY_MS of a failure it does not try, unless at_once: a
+ * connection found dead on use says nothing of whether the database is
+ * reachable now. */
 static int
-pg_connect(struct pg *db, struct err *e)
+pg_connect(struct pg *db, int at_once, struct err *e)
 {
 	struct postgres_options o;
 	long long last = atomic_load(&last_failure);
 	char line[256];
 
-	if (last != 0 && now_ms() - last < LIMIT_PG_RETRY_MS) {
+	if (!at_once && last != 0 && now_ms() - last < LIMIT_PG_RETRY_MS) {
 		err_set(e, ERR_INTERNAL, "postgres: database unavailable (retrying)");
 		return -1;
 	}
@@ -157,7 +162,7 @@ ready(struct pg *db, enum kind kind, struct err *e)
 		err_set(e, ERR_INTERNAL, "postgres: connection lost inside a transaction");
 		return -1;
 	}
-	return pg_connect(db, e);
+	return pg_connect(db, 0, e);
 }
 
 /* A failed result: its message in e; notes a lost connection. */
@@ -236,7 +241,7 @@ pg_open(const char *url, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	if (pg_connect(db, e) != 0) {
+	if (pg_connect(db, 0, e) != 0) {
 		free(db->url);
 		free(db);
 		return NULL;
@@ -429,6 +434,35 @@ execute(struct pg_stmt *st, struct err *e)
 	return STORE_FAILED;
 }
 
+/* Did st fail on a connection that had died before it (the database
+ * restarted, or a pooled connection went stale), at a point where nothing
+ * was done: a BEGIN, or a read outside a transaction? A connection dropped
+ * for not answering in time (abandon: db->c NULL) is not one: the
+ * database may be stalled, and trying again would wait as long again. */
+static int
+failed_unused(const struct pg_stmt *st)
+{
+	const struct pg *db = st->db;
+
+	return !db->in_tx && db->c != NULL && PQstatus(db->c) == CONNECTION_BAD &&
+	    (st->kind == K_BEGIN || strncmp(st->sql, "SELECT", 6) == 0);
+}
+
+/* execute, sent once more on a new connection when it failed unused. */
+static enum store_step
+execute_once_more(struct pg_stmt *st, struct err *e)
+{
+	enum store_step r = execute(st, e);
+
+	if (r != STORE_FAILED || !failed_unused(st))
+		return r;
+	PQclear(st->res);
+	st->res = NULL;
+	if (pg_connect(st->db, 1, e) != 0)
+		return STORE_FAILED;
+	return execute(st, e);
+}
+
 static enum store_step
 pg_step(void *p, struct err *e)
 {
@@ -436,7 +470,7 @@ pg_step(void *p, struct err *e)
 	enum store_step r;
 
 	if (st->res == NULL) {
-		r = execute(st, e);
+		r = execute_once_more(st, e);
 		if (r == STORE_DONE)	/* the result stays: stepping on is DONE again */
 			return r;
 		if (r != STORE_ROW) {

@@ -207,3 +207,30 @@ def test_database_restart_during_traffic():
         log = open(s.log).read()
         assert "database unavailable" in log and "database reachable again" in log
         assert s.stop() == 0
+
+
+def test_restart_between_requests_costs_no_request():
+    """A database restart while the server is idle leaves every worker's pooled
+    connection dead; the next requests find that out on use and must still
+    succeed (nothing had been done on the dead connection), not fail once each."""
+    db = fresh_db()
+    s = Server(db=db).start()
+    try:
+        c = client(s)
+        arn = c.create_stage(name="before")["stage"]["arn"]
+        with ThreadPoolExecutor(8) as ex:   # pooled connections on many workers
+            list(ex.map(lambda _: client(s).get_stage(arn=arn), range(32)))
+        pg_ctl("stop")
+        pg_ctl("start")
+        psql(db, "SELECT 1")   # the database answers again
+
+        def call(i):
+            c = client(s)
+            if i % 2:
+                return c.get_stage(arn=arn)["stage"]["arn"]
+            return c.create_stage(name="after-%d" % i)["stage"]["arn"]
+        with ThreadPoolExecutor(8) as ex:
+            got = list(ex.map(call, range(32)))
+        assert got[1] == arn and len(set(got)) == 17
+    finally:
+        assert s.stop() == 0
