@@ -63,10 +63,15 @@
 #define KEYFRAME_BYTES 36000
 #define FRAME_BYTES 5600
 #define FU_BYTES 1100
-/* Packets leave paced, as a WebRTC sender's pacer sends them (libwebrtc
- * paces at 2.5 x the target bitrate): a keyframe's burst spread over its
- * frame interval instead of arriving at once. */
+/* Packets leave paced, as libwebrtc's pacer sends them (its periodic
+ * mode): every 5 ms, the queued packets the budget allows, the budget
+ * growing by 5 ms at 2.5 x the target bitrate, an overshoot (the last
+ * packet of a burst may pass it) repaid next interval, unused budget not
+ * saved up (IntervalBudget); audio is not held by the budget. A keyframe
+ * therefore leaves in bursts of two or three packets every 5 ms instead
+ * of all at once. */
 #define PACE_BPS 3750000
+#define PACE_INTERVAL_US 5000
 #define PACE_QUEUE 128			/* a keyframe's packets and room */
 enum kind { AUDIO, VIDEO };
 
@@ -98,6 +103,8 @@ struct peer {
 struct sent {
 	int64_t us;			/* CLOCK_REALTIME send time */
 	int window;			/* sent inside the measurement window */
+	int32_t min_us, max_us;		/* delays over the subscribers (the trace) */
+	uint16_t copies;		/* subscribers it reached */
 };
 
 static struct {
@@ -123,7 +130,8 @@ static struct {
 	uint8_t qkind[PACE_QUEUE];
 	uint16_t qseq[PACE_QUEUE];
 	size_t qhead, qn;
-	int64_t pace_us;
+	int64_t pace_at_us;		/* the next pacer interval */
+	int64_t budget;			/* bytes; negative after an overshoot */
 	/* the window */
 	int measuring;
 	uint64_t window_sent[2];
@@ -471,6 +479,11 @@ on_media(struct peer *p, uint8_t *b, size_t n, int64_t rx_us)
 	p->received++;
 	if (d > LOAD_LATE_US)
 		p->late++;
+	if (s->copies == 0 || d < s->min_us)
+		s->min_us = (int32_t)(d > INT32_MAX ? INT32_MAX : d);
+	if (d > s->max_us)
+		s->max_us = (int32_t)(d > INT32_MAX ? INT32_MAX : d);
+	s->copies++;
 	g.hist[d > LOAD_HIST_US ? LOAD_HIST_US : d]++;
 	g.hist_n++;
 	if (d > g.delay_max)
@@ -587,7 +600,8 @@ emit_queue(void *arg, enum kind k, uint16_t seq, uint8_t *pkt, size_t len)
 	g.qseq[at] = seq;
 }
 
-/* Protects and sends the packets the pacer lets go by now (monotonic us). */
+/* At each pacer interval (monotonic us), protects and sends the packets
+ * the budget lets go. */
 static void
 pace(struct peer *p, int64_t now)
 {
@@ -596,17 +610,20 @@ pace(struct peer *p, int64_t now)
 	size_t len;
 	uint8_t *pkt;
 	enum kind k;
+	int64_t grow = (int64_t)PACE_BPS / 8 * PACE_INTERVAL_US / 1000000;
 
-	if (g.pace_us < now - 5000)
-		g.pace_us = now - 5000;		/* no credit saved up past a few packets */
-	while (g.qn > 0 && g.pace_us <= now) {
+	if (now < g.pace_at_us)
+		return;
+	g.pace_at_us = now + PACE_INTERVAL_US;
+	g.budget = g.budget < 0 ? g.budget + grow : grow;
+	while (g.qn > 0 && (g.budget > 0 || g.qkind[g.qhead] == AUDIO)) {
 		pkt = g.q[g.qhead];
 		len = g.qlen[g.qhead];
 		k = g.qkind[g.qhead];
 		s = &g.sent[k][g.qseq[g.qhead]];
 		g.qhead = (g.qhead + 1) % PACE_QUEUE;
 		g.qn--;
-		g.pace_us += (int64_t)len * 8 * 1000000 / PACE_BPS;
+		g.budget -= (int64_t)len;
 		if (srtp_session_protect_rtp(p->out, pkt, &len, LOAD_SLOT, &e) != ERR_OK)
 			continue;
 		s->us = now_us(CLOCK_REALTIME);
@@ -638,8 +655,8 @@ publish_due(void)
 	pace(g.pub, now);
 	now = now_us(CLOCK_MONOTONIC);
 	next = g.next_us[AUDIO] < g.next_us[VIDEO] ? g.next_us[AUDIO] : g.next_us[VIDEO];
-	if (g.qn > 0 && g.pace_us < next)
-		next = g.pace_us;
+	if (g.qn > 0 && g.pace_at_us < next)
+		next = g.pace_at_us;
 	return next > now ? next - now : 0;
 }
 
@@ -832,6 +849,32 @@ cmd_wait(const char *args)
 	say("receiving %zu %zu", both, up);
 }
 
+/* With LOAD_TRACE=FILE, the window's packets one a line: send time (us,
+ * from the first), kind, original sequence number, subscribers reached,
+ * the least and the most delay among them (us). */
+static void
+trace_window(void)
+{
+	const char *path = getenv("LOAD_TRACE");
+	int64_t t0 = 0;
+	FILE *f;
+	int k, q;
+
+	if (path == NULL || (f = fopen(path, "w")) == NULL)
+		return;
+	for (k = 0; k < 2; k++)
+		for (q = 0; q < 65536; q++)
+			if (g.sent[k][q].window && (t0 == 0 || g.sent[k][q].us < t0))
+				t0 = g.sent[k][q].us;
+	for (k = 0; k < 2; k++)
+		for (q = 0; q < 65536; q++)
+			if (g.sent[k][q].window)
+				fprintf(f, "%lld %s %d %u %d %d\n", (long long)(g.sent[k][q].us - t0),
+				    k == AUDIO ? "a" : "v", q, g.sent[k][q].copies, g.sent[k][q].min_us,
+				    g.sent[k][q].max_us);
+	fclose(f);
+}
+
 /* measure PID SECONDS: one window; the server's CPU from /proc/PID/stat. */
 static void
 cmd_measure(const char *args)
@@ -871,6 +914,7 @@ cmd_measure(const char *args)
 			received += g.peers[i]->received;
 			late += g.peers[i]->late;
 		}
+	trace_window();
 	expected = (g.window_sent[AUDIO] + g.window_sent[VIDEO]) * both;
 	say("result {\"subscribers\": %zu, \"receiving\": %zu, \"seconds\": %.3f, "
 	    "\"sent_audio\": %llu, \"sent_video\": %llu, \"expected\": %llu, \"received\": %llu, "

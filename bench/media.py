@@ -16,7 +16,7 @@ travels over lo. The namespace is deleted at the end.
    time from the kernel).
 2. The same load against Janus's VideoRoom (Debian's janus, HTTP API,
    ICE-lite), configured in a temporary directory.
-3. The floor: rtstage-load floor, libsrtp2 protect + sendmmsg per subscriber.
+3. The floor: rtstage-load floor, SRTP protect (srtp.c, as the server) + sendmmsg per subscriber.
 4. Join times with the official SDK in Chromium (bench/join.mjs, through
    tests/browser's harness).
 
@@ -634,7 +634,7 @@ def report(res, profile):
     r50 = rt.get(50)
     ns_pkt = r50["server_cpu_s"] * 1e9 / forwarded(r50) if r50 and forwarded(r50) else None
     eff = ratio(ns_pkt, fl["ns_per_packet"])
-    print("floor: %.0f ns per forwarded packet (libsrtp2 protect + sendmmsg, %d subscribers); "
+    print("floor: %.0f ns per forwarded packet (SRTP protect + sendmmsg, %d subscribers); "
           "rtstage at N=50: %s ns, ratio %s" % (fl["ns_per_packet"], fl["subscribers"],
                                                fmt(ns_pkt, "%.0f"), fmt(eff)))
     join = res.get("join")
@@ -688,7 +688,7 @@ def append(res, profile, c50, j50, r50, ns_pkt, fl, eff, join):
     if head not in text:
         text += ("\n%s\n\nRatios within one run: rtstage's CPU per subscriber-stream and RSS over "
                  "Janus's (VideoRoom, same load, same namespace), and rtstage's CPU per forwarded "
-                 "packet over the floor (libsrtp2 protect + sendmmsg per subscriber). N = 50 "
+                 "packet over the floor (SRTP protect + sendmmsg per subscriber). N = 50 "
                  "subscribers of one ~1.5 Mbit/s H.264 + Opus publisher; join times with the "
                  "official SDK in Chromium (median, ms).\n\n"
                  "| date | commit | CPU/sub vs Janus | RSS/sub vs Janus | rtstage CPU s/sub-min "
