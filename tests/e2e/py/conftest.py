@@ -200,3 +200,16 @@ def ivs(server):
 def raw_ivs(server):
     """boto3 with client-side validation off: the server alone judges input."""
     return client(server, validate=False)
+
+
+def wait_for(fn, timeout, what, every=0.1):
+    """fn()'s first truthy value, polled every `every` seconds for at most
+    timeout seconds; AssertionError naming what when it never comes."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(every)

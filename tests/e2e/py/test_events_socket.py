@@ -14,7 +14,7 @@ import pytest
 import websockets
 from botocore.exceptions import ClientError
 
-from conftest import BIN, Server, cli, client, error_of
+from conftest import BIN, Server, cli, client, error_of, wait_for
 from events_client import (RECV_S, Events, b64url, claims_of, path_url, query_url,
                            request_id, run, sign_as_server)
 
@@ -83,17 +83,6 @@ def summary(ivs, stage):
                 return s
         nxt = page.get("nextToken")
         assert nxt, "stage %s not listed" % stage["arn"]
-
-
-def wait_for(fn, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 # --- joining ---------------------------------------------------------------

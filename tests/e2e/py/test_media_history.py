@@ -13,24 +13,13 @@ import traceback
 import pytest
 
 import whip_client as w
-from conftest import Server, cli, client
+from conftest import Server, cli, client, wait_for
 from events_client import Events, claims_of, path_url
 
 FRAMES = 10
 FRAMES_S = 15
 RETRY_S = 10
 HISTORY_S = 5
-
-
-def wait_for(fn, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

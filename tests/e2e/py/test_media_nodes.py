@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 import whip_client as w
-from conftest import Server, client, pg_database, postgres_only
+from conftest import Server, client, pg_database, postgres_only, wait_for
 from events_client import Events, claims_of, request_id
 
 pytestmark = postgres_only
@@ -49,17 +49,6 @@ def metric(server, name, labels=""):
     m = re.search(r"^%s%s (\S+)$" % (re.escape(name), re.escape("{%s}" % labels if labels else "")),
                   text, re.M)
     return float(m.group(1)) if m else 0.0
-
-
-def wait_for(fn, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 def token(server, stage, user, caps=("PUBLISH", "SUBSCRIBE")):

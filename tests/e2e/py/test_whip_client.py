@@ -14,7 +14,7 @@ import time
 import pytest
 
 import whip_client as w
-from conftest import Server, client
+from conftest import Server, client, wait_for
 from events_client import claims_of
 
 FRAMES = 10         # decoded frames a subscriber must see ...
@@ -91,17 +91,6 @@ def media_events(ivs, stage, pid):
     events = ivs.list_participant_events(stageArn=stage["arn"], sessionId=sid,
                                          participantId=pid)["events"]
     return [e for e in events if e["name"].startswith(("PUBLISH_", "SUBSCRIBE_"))]
-
-
-def wait_for(fn, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 async def subscribe_retrying(url, tok):
