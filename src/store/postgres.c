@@ -41,6 +41,7 @@ struct pg {
 	unsigned names;		/* statement names handed out */
 	int in_tx;
 	int unbounded;		/* in the migration transaction: no time limit */
+	int gone;		/* the last failure said the connection is finished */
 };
 
 struct pg_stmt {
@@ -145,7 +146,7 @@ pg_connect(struct pg *db, int at_once, struct err *e)
 		return -1;
 	}
 	db->gen++;
-	db->in_tx = 0;
+	db->in_tx = db->gone = 0;
 	note_up();
 	return 0;
 }
@@ -154,7 +155,7 @@ pg_connect(struct pg *db, int at_once, struct err *e)
 static int
 ready(struct pg *db, enum kind kind, struct err *e)
 {
-	if (db->c != NULL && PQstatus(db->c) == CONNECTION_OK)
+	if (db->c != NULL && PQstatus(db->c) == CONNECTION_OK && !db->gone)
 		return 0;
 	if (db->in_tx && kind != K_BEGIN) {
 		if (kind == K_END)	/* the transaction went with the connection */
@@ -165,6 +166,16 @@ ready(struct pg *db, enum kind kind, struct err *e)
 	return pg_connect(db, 0, e);
 }
 
+/* Does SQLSTATE state say the server ended the session: class 08
+ * (connection exception) or 57P (shut down, crashed, cannot connect now)?
+ * libpq may hand such a FATAL error back before it has read the end of
+ * the connection, while PQstatus still says CONNECTION_OK. */
+static int
+session_ended(const char *state)
+{
+	return state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0);
+}
+
 /* A failed result: its message in e; notes a lost connection. */
 static enum err_code
 fail(struct pg *db, PGresult *res, struct err *e)
@@ -172,8 +183,11 @@ fail(struct pg *db, PGresult *res, struct err *e)
 	char line[256];
 	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->c);
 
-	if (db->c == NULL || PQstatus(db->c) != CONNECTION_OK)
+	if (db->c == NULL || PQstatus(db->c) != CONNECTION_OK ||
+	    (res != NULL && session_ended(PQresultErrorField(res, PG_DIAG_SQLSTATE)))) {
+		db->gone = 1;
 		note_down(msg);
+	}
 	return err_set(e, ERR_INTERNAL, "postgres: %s", first_line(msg, line, sizeof(line)));
 }
 
@@ -434,8 +448,8 @@ execute(struct pg_stmt *st, struct err *e)
 	return STORE_FAILED;
 }
 
-/* Did st fail on a connection that had died before it (the database
- * restarted, or a pooled connection went stale), at a point where nothing
+/* Did st fail on a connection that had ended before it (the database
+ * restarted, or a pooled connection went stale: fail set db->gone), at a point where nothing
  * was done: a BEGIN, or a read outside a transaction? A connection dropped
  * for not answering in time (abandon: db->c NULL) is not one: the
  * database may be stalled, and trying again would wait as long again. */
@@ -444,7 +458,7 @@ failed_unused(const struct pg_stmt *st)
 {
 	const struct pg *db = st->db;
 
-	return !db->in_tx && db->c != NULL && PQstatus(db->c) == CONNECTION_BAD &&
+	return !db->in_tx && db->c != NULL && db->gone &&
 	    (st->kind == K_BEGIN || strncmp(st->sql, "SELECT", 6) == 0);
 }
 
