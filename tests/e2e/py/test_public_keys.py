@@ -92,7 +92,8 @@ def test_aws_cli(server, keys, acct, tmp_path):
     arn = out["publicKey"]["arn"]
     assert out["publicKey"]["fingerprint"] == fingerprint(keys["p384"][2])
     rc, out = cli(server, "ivs-realtime", "get-public-key", "--arn", arn, key=acct)
-    assert rc == 0 and out["publicKey"]["publicKeyMaterial"] == keys["p384"][2]
+    assert rc == 0, out
+    assert out["publicKey"]["publicKeyMaterial"] == keys["p384"][2]
     rc, out = cli(server, "ivs-realtime", "list-public-keys", key=acct)
     assert rc == 0 and out["publicKeys"] == [{"arn": arn, "name": "cli-key", "tags": {"env": "test"}}]
     rc, out = cli(server, "ivs-realtime", "delete-public-key", "--arn", arn, key=acct)
