@@ -38,16 +38,6 @@ def ivs(srv):
     return client(srv)
 
 
-async def subscribe_retrying(url, tok):
-    end = time.monotonic() + RETRY_S
-    while True:
-        s = await w.subscribe(url, tok)
-        if s.status != 429 or time.monotonic() > end:
-            return s
-        await s.close()
-        await asyncio.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def history(ivs):
     """Runs the media sessions once; returns what the tests judge: the stage, the
@@ -89,7 +79,7 @@ def history(ivs):
                 out["roster_publishing"] = True
             except asyncio.TimeoutError:
                 out["roster_publishing"] = False
-            s = await subscribe_retrying("%s/subscribe/%s" % (whip, pub["participantId"]), sub["token"])
+            s = await w.subscribe_retrying("%s/subscribe/%s" % (whip, pub["participantId"]), sub["token"])
             sessions.append(s)
             assert s.status == 201, (s.status, s.body)
             await s.connected()
@@ -289,7 +279,7 @@ def test_disconnect_while_media_runs_records_the_stops_before_left(ivs):
             sessions.append(p)
             assert p.status == 201, (p.status, p.body)
             await p.connected()
-            s = await subscribe_retrying("%s/subscribe/%s" % (whip, pid), sub["token"])
+            s = await w.subscribe_retrying("%s/subscribe/%s" % (whip, pid), sub["token"])
             sessions.append(s)
             assert s.status == 201, (s.status, s.body)
             await s.connected()

@@ -23,7 +23,6 @@ from events_client import Events, claims_of, request_id
 pytestmark = postgres_only
 FRAMES = 10         # decoded frames each receiver must see ...
 FRAMES_S = 15       # ... within this many seconds
-RETRY_S = 10        # a subscribe answered 429 (publish starting) is retried this long
 DEAD_S = 6          # LIMIT_MEDIA_NODE_DEAD_MS: a killed host's stage may be taken after it
 SETTLE_S = 5        # for a gauge or the history to follow what happened
 
@@ -75,16 +74,6 @@ def history(server, stage, pid):
         stageArn=stage["arn"], sessionId=sid, participantId=pid)["events"]]
 
 
-async def subscribe_retrying(url, tok):
-    end = time.monotonic() + RETRY_S
-    while True:
-        s = await w.subscribe(url, tok)
-        if s.status != 429 or time.monotonic() > end:
-            return s
-        await s.close()
-        await asyncio.sleep(0.3)
-
-
 async def receive(s):
     """(video frames, audio frames) decoded by subscriber session s."""
     await asyncio.wait_for(s.track_arrived["video"].wait(), 5)
@@ -116,9 +105,9 @@ def test_participants_of_two_nodes_see_and_hear_each_other_through_one_host(node
             await pa.connected()
             await pb.connected()
             # each subscribes to the other through its own node
-            sa = await subscribe_retrying("%s/subscribe/%s" % (whip_of(ta), tb["participantId"]), ta["token"])
+            sa = await w.subscribe_retrying("%s/subscribe/%s" % (whip_of(ta), tb["participantId"]), ta["token"])
             sessions.append(sa)
-            sb = await subscribe_retrying("%s/subscribe/%s" % (whip_of(tb), ta["participantId"]), tb["token"])
+            sb = await w.subscribe_retrying("%s/subscribe/%s" % (whip_of(tb), ta["participantId"]), tb["token"])
             sessions.append(sb)
             assert sa.status == 201 and sb.status == 201, (sa.status, sa.body, sb.status, sb.body)
             assert candidate_ports(sb.answer) == candidate_ports(pa.answer)
@@ -242,7 +231,7 @@ def test_a_killed_host_loses_the_stage_to_the_next_offer(nodes):
             await pb.connected()
             assert metric(b, "rtstage_media_stages_hosted") == 1
             assert metric(b, "rtstage_media_stages_taken_total") == 1
-            sv = await subscribe_retrying("%s/subscribe/%s" % (whip_of(tv), tb["participantId"]), tv["token"])
+            sv = await w.subscribe_retrying("%s/subscribe/%s" % (whip_of(tv), tb["participantId"]), tv["token"])
             assert sv.status == 201, (sv.status, sv.body)
             await sv.connected()
             video, audio = await receive(sv)

@@ -19,7 +19,6 @@ from events_client import claims_of
 
 FRAMES = 10         # decoded frames a subscriber must see ...
 FRAMES_S = 15       # ... within this many seconds
-RETRY_S = 10        # a subscribe answered 429 (publish starting) is retried this long
 HISTORY_S = 5       # for the history to record what the SFU reported
 
 
@@ -93,18 +92,6 @@ def media_events(ivs, stage, pid):
     return [e for e in events if e["name"].startswith(("PUBLISH_", "SUBSCRIBE_"))]
 
 
-async def subscribe_retrying(url, tok):
-    """Subscribes, retrying while the answer is 429 (the publisher's media is not
-    up yet), as the IVS clients do. Returns the last Session."""
-    end = time.monotonic() + RETRY_S
-    while True:
-        s = await w.subscribe(url, tok)
-        if s.status != 429 or time.monotonic() > end:
-            return s
-        await s.close()
-        await asyncio.sleep(0.3)
-
-
 def test_bare_post_publishes_h264_and_opus(ivs, loop, state):
     stage = state["stage"]
     pub = token(ivs, stage, ["PUBLISH", "SUBSCRIBE"], "whip-publisher")
@@ -145,7 +132,7 @@ def test_subscriber_decodes_the_video_and_receives_the_audio(ivs, loop, state):
     state["sub"] = sub
     whip = claims_of(sub["token"])["whip_url"]
     url = "%s/subscribe/%s" % (whip, state["pub"]["participantId"])
-    s = run(loop, subscribe_retrying(url, sub["token"]))
+    s = run(loop, w.subscribe_retrying(url, sub["token"]))
     state["sessions"].append(s)
     state["sub_session"] = s
     assert s.status == 201, (s.status, s.body)

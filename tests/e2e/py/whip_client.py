@@ -230,6 +230,19 @@ async def subscribe(url, token, video=("H264", "VP8")):
     return await offer(s, token, munge=unclash_extmaps)
 
 
+async def subscribe_retrying(url, token, retry_s=10):
+    """Subscribes, retrying while the answer is 429 (the publisher's media is not
+    up yet), as the IVS clients do, for at most retry_s seconds. Returns the last
+    Session."""
+    end = time.monotonic() + retry_s
+    while True:
+        s = await subscribe(url, token)
+        if s.status != 429 or time.monotonic() > end:
+            return s
+        await s.close()
+        await asyncio.sleep(0.3)
+
+
 async def count_frames(track: MediaStreamTrack, n, limit=15):
     """Receives from track until n frames were decoded; returns how many were
     (fewer than n when limit seconds pass first) and the last frame."""
