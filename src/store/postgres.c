@@ -462,14 +462,20 @@ failed_unused(const struct pg_stmt *st)
 	    (st->kind == K_BEGIN || strncmp(st->sql, "SELECT", 6) == 0);
 }
 
-/* execute, sent once more on a new connection when it failed unused. */
+/* execute, sent once more on a new connection when it failed unused. The
+ * first try's failure reaches e only if it is the answer: callers may read
+ * e->code after a call that succeeded. */
 static enum store_step
 execute_once_more(struct pg_stmt *st, struct err *e)
 {
-	enum store_step r = execute(st, e);
+	struct err first = { ERR_OK, "" };
+	enum store_step r = execute(st, &first);
 
-	if (r != STORE_FAILED || !failed_unused(st))
+	if (r != STORE_FAILED || !failed_unused(st)) {
+		if (first.code != ERR_OK)
+			*e = first;
 		return r;
+	}
 	PQclear(st->res);
 	st->res = NULL;
 	if (pg_connect(st->db, 1, e) != 0)

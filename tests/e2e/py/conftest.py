@@ -129,7 +129,7 @@ def client(server, region="us-east-1", key="AKIDEXAMPLE", validate=True, secret=
     return boto3.client(
         "ivs-realtime", region_name=region, endpoint_url=server.url,
         aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-        config=Config(parameter_validation=validate, retries={"max_attempts": 1}))
+        config=Config(parameter_validation=validate, retries={"total_max_attempts": 1}))
 
 
 def cli_env(server, region="us-east-1", key="AKIDEXAMPLE", secret="secret"):

@@ -17,7 +17,7 @@ def cc(server, region="us-east-1", key="AKIDEXAMPLE", validate=True, secret="sec
     return boto3.client(
         "cloudcontrol", region_name=region, endpoint_url=server.url,
         aws_access_key_id=key, aws_secret_access_key=secret,
-        config=Config(parameter_validation=validate, retries={"max_attempts": 1}))
+        config=Config(parameter_validation=validate, retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ TYPE = "AWS::IVS::Stage"
 
 
 def cc(server, key="AKIDEXAMPLE", secret="secret", fragile=False):
-    cfg = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=3) if fragile \
-        else Config(retries={"max_attempts": 1})
+    cfg = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=3) if fragile \
+        else Config(retries={"total_max_attempts": 1})
     return boto3.session.Session().client(
         "cloudcontrol", region_name="us-east-1", endpoint_url=server.url,
         aws_access_key_id=key, aws_secret_access_key=secret, config=cfg)

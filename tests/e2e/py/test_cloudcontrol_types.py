@@ -20,7 +20,7 @@ def cc(server, region="us-east-1", key="AKIDEXAMPLE", secret="secret"):
     return boto3.client(
         "cloudcontrol", region_name=region, endpoint_url=server.url,
         aws_access_key_id=key, aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1}))
+        config=Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture(scope="module")

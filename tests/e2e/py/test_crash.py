@@ -26,7 +26,7 @@ def fragile_client(server):
     boto3's default one is not thread-safe)."""
     return boto3.session.Session().client("ivs-realtime", region_name="us-east-1", endpoint_url=server.url,
                         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
-                        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=3))
+                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=3))
 
 
 class Stage:

@@ -298,7 +298,7 @@ def test_a_large_valid_body_still_passes(srv, bases):
 def cc(server, key):
     return boto3.client("cloudcontrol", region_name="us-east-1", endpoint_url=server.url,
                         aws_access_key_id=key, aws_secret_access_key="secret",
-                        config=Config(retries={"max_attempts": 1}))
+                        config=Config(retries={"total_max_attempts": 1}))
 
 
 BIG = "x" * 60000

@@ -52,7 +52,7 @@ def request_line(server, request_id, timeout=5):
 def cloudcontrol(server, key="AKIDEXAMPLE", secret="secret"):
     return boto3.client("cloudcontrol", region_name="eu-west-1", endpoint_url=server.url,
                         aws_access_key_id=key, aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 1}))
+                        config=Config(retries={"total_max_attempts": 1}))
 
 
 def get(server, path):

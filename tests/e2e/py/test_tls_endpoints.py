@@ -158,7 +158,7 @@ def test_an_ipv6_listen_address_is_bracketed_with_the_port_bound(tmp_path):
         url = "http://[::1]:%s" % m.group(1)
         c = boto3.client("ivs-realtime", region_name="us-east-1", endpoint_url=url,
                          aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
-                         config=Config(retries={"max_attempts": 1}))
+                         config=Config(retries={"total_max_attempts": 1}))
         out = c.create_stage(participantTokenConfigurations=[{}])
         assert_endpoints(out, "ws://[::1]:%s/events" % m.group(1), "http://[::1]:%s/whip" % m.group(1))
     finally:
@@ -270,7 +270,7 @@ def tls(pki):
 def tls_client(server, verify):
     return boto3.client("ivs-realtime", region_name="us-east-1", endpoint_url=server.url,
                         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", verify=verify,
-                        config=Config(retries={"max_attempts": 1}))
+                        config=Config(retries={"total_max_attempts": 1}))
 
 
 def test_boto3_over_https_names_secure_endpoints(tls):
