@@ -78,12 +78,18 @@ first_line(const char *msg, char *out, size_t cap)
 	return out;
 }
 
+/* The database failed a connection: why, for the log. Only a failure that
+ * says it may be unreachable (a connection attempt refused, a statement
+ * not answered in time) holds off new connections for LIMIT_PG_RETRY_MS;
+ * a pooled connection found dead on use says nothing of that, and must not
+ * turn away the first connection of a thread that has none yet. */
 static void
-note_down(const char *why)
+note_down(const char *why, int unreachable)
 {
 	char line[256];
 
-	atomic_store(&last_failure, now_ms());
+	if (unreachable)
+		atomic_store(&last_failure, now_ms());
 	if (atomic_exchange(&down, 1) == 0)
 		fprintf(stderr, "rtstage: database unavailable: %s; requests fail with "
 		    "InternalServerException until it is back\n", first_line(why, line, sizeof(line)));
@@ -138,7 +144,7 @@ pg_connect(struct pg *db, int at_once, struct err *e)
 	db->c = PQconnectdbParams(o.keys, o.vals, 1);
 	if (db->c == NULL || PQstatus(db->c) != CONNECTION_OK) {
 		const char *why = db->c ? PQerrorMessage(db->c) : "out of memory";
-		note_down(why);
+		note_down(why, 1);
 		err_set(e, ERR_INTERNAL, "postgres: cannot connect: %s", first_line(why, line,
 		    sizeof(line)));
 		PQfinish(db->c);
@@ -186,7 +192,7 @@ fail(struct pg *db, PGresult *res, struct err *e)
 	if (db->c == NULL || PQstatus(db->c) != CONNECTION_OK ||
 	    (res != NULL && session_ended(PQresultErrorField(res, PG_DIAG_SQLSTATE)))) {
 		db->gone = 1;
-		note_down(msg);
+		note_down(msg, 0);
 	}
 	return err_set(e, ERR_INTERNAL, "postgres: %s", first_line(msg, line, sizeof(line)));
 }
@@ -196,7 +202,7 @@ fail(struct pg *db, PGresult *res, struct err *e)
 static void
 abandon(struct pg *db, const char *why)
 {
-	note_down(why);
+	note_down(why, 1);
 	PQfinish(db->c);
 	db->c = NULL;
 }
