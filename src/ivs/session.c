@@ -152,6 +152,23 @@ session_leave(struct store *s, const char *stage_arn, const char *participant_id
  * media. Stops that arrived first closed their media already, so
  * nothing is recorded twice; late hooks find nothing to record. */
 enum err_code
+session_join_seq(struct store *s, const char *stage_arn, const char *participant_id,
+    long long *seq, struct err *e)
+{
+	struct session_rec ses;
+	enum err_code rc = store_session_active(s, stage_arn, &ses, e);
+
+	*seq = 0;
+	if (rc == ERR_NOT_FOUND) {
+		e->code = ERR_OK;
+		return ERR_OK;
+	}
+	if (rc != ERR_OK)
+		return rc;
+	return store_participant_last_join(s, ses.id, participant_id, seq, e);
+}
+
+enum err_code
 session_stop_media(struct store *s, const char *stage_arn, const char *participant_id,
     long long now_ms, struct err *e)
 {

@@ -37,6 +37,15 @@ enum err_code session_join(struct store *s, const struct session_join *j, long l
 enum err_code session_stop_media(struct store *s, const char *stage_arn,
     const char *participant_id, long long now_ms, struct err *e);
 
+/* Sets *seq to the seq of the participant's latest JOINED event in the
+ * stage's active session (0: none, or no session). A connection that
+ * joined as seq j and later closes is stale when this has grown past j:
+ * the participant joined again meanwhile (a reconnect whose join was
+ * recorded before the old connection's close was noticed), and its leave
+ * must not end the new connection's presence. */
+enum err_code session_join_seq(struct store *s, const char *stage_arn,
+    const char *participant_id, long long *seq, struct err *e);
+
 /* The participant leaves: DISCONNECTED and a LEFT event. Sets *empty when
  * nobody is connected to the stage any more (the idle time starts).
  * ERR_NOT_FOUND when the participant is not connected to the stage. */

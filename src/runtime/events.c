@@ -504,16 +504,23 @@ struct write_job {
 	char arn[PTOKEN_ARN_CAP];
 	char pid[PTOKEN_ID_CAP];
 	struct live_state live;
+	long long join_seq;	/* W_LEAVE: the closing connection's JOINED */
+	int stale;		/* W_LEAVE: the participant joined again since: no leave */
 };
 
 static enum err_code
 write_tx(struct store *s, void *arg, struct err *e)
 {
 	struct write_job *j = arg;
+	long long last;
 	int empty;
 
 	if (j->what != W_LEAVE)
 		return session_set_live(s, j->arn, j->pid, &j->live, e);
+	if (session_join_seq(s, j->arn, j->pid, &last, e) != ERR_OK)
+		return e->code;
+	if ((j->stale = last > j->join_seq))
+		return ERR_OK;
 	/* its media ends with it: the stops come before the LEFT */
 	if (session_stop_media(s, j->arn, j->pid, session_now_ms(), e) != ERR_OK)
 		return e->code;
@@ -530,6 +537,12 @@ write_job(void *arg)
 	if (store_write(write_tx, j, &e) != ERR_OK && e.code != ERR_NOT_FOUND)
 		log_msg(LOG_WARN, "events: recording %s of %s in %s: %s",
 		    j->what == W_LEAVE ? "the leave" : "the state", j->pid, j->arn, e.msg);
+	if (j->what == W_LEAVE && j->stale) {
+		log_msg(LOG_INFO, "events: %s joined %s again before its old connection's close "
+		    "was recorded: no leave", j->pid, j->arn);
+		free(j);
+		return;
+	}
 	if (j->what == W_LEAVE)
 		sfu_end_participant(j->arn, j->pid);	/* its last socket closed */
 	snprintf(ev.stage_arn, sizeof(ev.stage_arn), "%s", j->arn);
@@ -549,6 +562,7 @@ post_write(int what, const struct sock *k)
 	snprintf(j->arn, sizeof(j->arn), "%s", k->t->stage_arn);
 	snprintf(j->pid, sizeof(j->pid), "%s", k->t->participant_id);
 	j->live = k->live;
+	j->join_seq = k->t->join_seq;
 	if (jobs_post(write_job, j) != 0) {
 		log_msg(LOG_WARN, "events: store queue full; %s of %s not recorded",
 		    what == W_LEAVE ? "the leave" : "the state", j->pid);

@@ -21,6 +21,7 @@ struct ticket {
 	char user_id[PTOKEN_USER_CAP];
 	int publish, subscribe;		/* the token's capabilities: XDP offers */
 	long long exp;
+	long long join_seq;		/* the seq of the JOINED this connection recorded */
 	char *token;			/* the token itself (malloc'd; NULL when refused):
 					 * an XDP offer forwarded to the stage's host
 					 * carries it. EXCHANGE_TOKEN replaces these four */

@@ -99,6 +99,7 @@ refuse(struct ticket *t, const char *code, const char *message)
 struct join_job {
 	struct session_join j;
 	char session_id[SESSION_ID_CAP];
+	long long join_seq;	/* out */
 };
 
 static enum err_code
@@ -106,7 +107,9 @@ join_tx(struct store *s, void *arg, struct err *e)
 {
 	struct join_job *jj = arg;
 
-	return session_join(s, &jj->j, session_now_ms(), jj->session_id, e);
+	if (session_join(s, &jj->j, session_now_ms(), jj->session_id, e) != ERR_OK)
+		return e->code;
+	return session_join_seq(s, jj->j.stage_arn, jj->j.who.participant_id, &jj->join_seq, e);
 }
 
 /* Checks what the store knows (the stage, revocation) and records the
@@ -148,6 +151,7 @@ admit(const struct http_request *req, const struct ptoken *tok, struct ticket *t
 	    .node = events_node() };
 	if (store_write(join_tx, &jj, &e) != ERR_OK)
 		goto internal;
+	t->join_seq = jj.join_seq;
 	snprintf(ev.stage_arn, sizeof(ev.stage_arn), "%s", tok->stage_arn);
 	snprintf(ev.participant_id, sizeof(ev.participant_id), "%s", tok->participant_id);
 	ev.kind = BUS_PARTICIPANT_REPLACED;	/* other nodes drop an older socket */

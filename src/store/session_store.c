@@ -45,6 +45,9 @@ static const char SQL_PARTICIPANT_REJOIN[] =
     "sdk_version = ?, node = ? WHERE session_id = ? AND participant_id = ?";
 static const char SQL_PARTICIPANT_STATE[] =
     "SELECT state FROM session_participants WHERE session_id = ? AND participant_id = ?";
+static const char SQL_LAST_JOIN[] =
+    "SELECT COALESCE(MAX(seq), 0) FROM participant_events WHERE session_id = ? "
+    "AND participant_id = ? AND name = 'JOINED'";
 static const char SQL_PARTICIPANT_DISCONNECT[] =
     "UPDATE session_participants SET state = 'DISCONNECTED', is_publishing = 0 "
     "WHERE session_id = ? AND participant_id = ?";
@@ -380,6 +383,22 @@ store_participant_state(struct store *s, const char *session_id, const char *par
 		return e->code;
 	if ((r = store_step(st, e)) == STORE_ROW)
 		*state = strcmp(store_col_text(st, 0), "CONNECTED") == 0 ? 2 : 1;
+	store_reset(st);
+	return r == STORE_FAILED ? e->code : ERR_OK;
+}
+
+enum err_code
+store_participant_last_join(struct store *s, const char *session_id,
+    const char *participant_id, long long *seq, struct err *e)
+{
+	struct store_stmt *st = prepare(s, SQL_LAST_JOIN, e, TEXTS(session_id, participant_id));
+	enum store_step r;
+
+	*seq = 0;
+	if (st == NULL)
+		return e->code;
+	if ((r = store_step(st, e)) == STORE_ROW)
+		*seq = store_col_int(st, 0);
 	store_reset(st);
 	return r == STORE_FAILED ? e->code : ERR_OK;
 }

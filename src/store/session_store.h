@@ -96,6 +96,11 @@ enum err_code store_participant_insert(struct store *s, const char *session_id,
 enum err_code store_participant_rejoin(struct store *s, const char *session_id,
     const struct participant_join *p, struct err *e);
 
+/* Sets *seq to the seq of the participant's latest JOINED event in
+ * session_id (0: none). */
+enum err_code store_participant_last_join(struct store *s, const char *session_id,
+    const char *participant_id, long long *seq, struct err *e);
+
 /* Sets *state to 0 (no such participant in session_id), 1 (DISCONNECTED)
  * or 2 (CONNECTED). */
 enum err_code store_participant_state(struct store *s, const char *session_id,

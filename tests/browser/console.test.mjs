@@ -229,9 +229,14 @@ describe('the web console, protected mode', () => {
     await page.locator('table').getByText('my-recordings').waitFor({ timeout: UI_MS });
     await shot(page, 'console-storage');
     await page.getByRole('link', { name: 'Public keys' }).click();
+    // the page's first list is in before the form is used (nothing re-renders under it)
+    await page.locator('.table-wrap > *').first().waitFor({ timeout: UI_MS });
     await page.getByLabel('Public key (an ECDSA P-384 PEM block)').fill('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----');
     await page.getByRole('button', { name: 'Import' }).click();
-    await page.getByRole('alert').filter({ hasText: /^ValidationException: / }).waitFor({ timeout: UI_MS });
+    await page.getByRole('alert').filter({ hasText: /^ValidationException: / }).waitFor({ timeout: UI_MS })
+      .catch(async (e) => {
+        throw new Error(`${e.message}\nthe page's status lines: ${JSON.stringify(await page.locator('.status').allTextContents())}`);
+      });
     await shot(page, 'console-keys');
   });
 

@@ -327,6 +327,46 @@ test_leave_rejoin_keeps_first_join(void **state)
 	assert_int_equal(run(&o), ERR_NOT_FOUND);	/* already left */
 }
 
+static enum err_code
+do_join_seq(struct store *s, struct op *o, struct err *e)
+{
+	return session_join_seq(s, o->stage, o->pid, &o->arg, e);
+}
+
+/* The seq of the participant's latest JOINED in the active session. */
+static long long
+join_seq(const char *stage, const char *pid)
+{
+	struct op o = { .fn = do_join_seq, .stage = stage, .pid = pid };
+
+	assert_int_equal(run(&o), ERR_OK);
+	return o.arg;
+}
+
+/* A connection that joined as seq j is stale once a later join of the same
+ * participant was recorded (a reconnect racing the old connection's
+ * close): the join seq grows with each join, and only with a join. */
+static void
+test_join_seq_marks_a_reconnect(void **state)
+{
+	const char *stage = new_stage();
+	long long first, second;
+
+	(void)state;
+	assert_int_equal(join_seq(stage, "pA"), 0);	/* no session yet */
+	join(stage, "pA", "", "n1", T0);
+	first = join_seq(stage, "pA");
+	assert_true(first > 0);
+	join(stage, "pB", "", "n1", T0 + 1);
+	assert_int_equal(join_seq(stage, "pA"), first);	/* another's join is not pA's */
+	assert_int_equal(join_seq(stage, "nobody"), 0);
+	join(stage, "pA", "", "n1", T0 + 2);		/* the reconnect, still connected */
+	second = join_seq(stage, "pA");
+	assert_true(second > first);
+	assert_false(leave(stage, "pA", T0 + 3));
+	assert_int_equal(join_seq(stage, "pA"), second);	/* a leave is no join */
+}
+
 static void
 test_events_in_order(void **state)
 {
@@ -626,6 +666,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_starts_session),
 		cmocka_unit_test(test_leave_rejoin_keeps_first_join),
+		cmocka_unit_test(test_join_seq_marks_a_reconnect),
 		cmocka_unit_test(test_events_in_order),
 		cmocka_unit_test(test_idle_end_and_new_session),
 		cmocka_unit_test(test_recover_this_node_only),
