@@ -374,8 +374,10 @@ def main():
                  "| date | commit | nginx req/s | Get | List(50) | Create | Update | Tag | Token | "
                  "Get p99 / nginx p99 |\n|---|---|---|---|---|---|---|---|---|---|\n")
     head, tail = text.split(marker, 1)
+    pg, rest = (tail.split("\n## ", 1) + [None])[:2]   # the PostgreSQL table ends at the next section
+    rest = "\n## " + rest if rest is not None else ""
     with open(RESULTS, "w") as f:
-        f.write(head.rstrip("\n") + "\n" + row + marker + tail.rstrip("\n") + "\n" + pg_row)
+        f.write(head.rstrip("\n") + "\n" + row + marker + pg.rstrip("\n") + "\n" + pg_row + rest)
     print("\nappended to bench/RESULTS.md")
     failures = [n for n, x in results + pg_results if x["non2xx"] or x["socket_errors"]]
     if failures:
