@@ -44,7 +44,8 @@ static const char SQL_PARTICIPANT_REJOIN[] =
     "protocol = ?, browser_name = ?, browser_version = ?, os_name = ?, os_version = ?, "
     "sdk_version = ?, node = ? WHERE session_id = ? AND participant_id = ?";
 static const char SQL_PARTICIPANT_STATE[] =
-    "SELECT state FROM session_participants WHERE session_id = ? AND participant_id = ?";
+    "SELECT CASE state WHEN 'CONNECTED' THEN 2 ELSE 1 END FROM session_participants "
+    "WHERE session_id = ? AND participant_id = ?";
 static const char SQL_LAST_JOIN[] =
     "SELECT COALESCE(MAX(seq), 0) FROM participant_events WHERE session_id = ? "
     "AND participant_id = ? AND name = 'JOINED'";
@@ -370,37 +371,41 @@ store_participant_rejoin(struct store *s, const char *session_id,
 	return st ? store_run(st, e) : e->code;
 }
 
+/* The first column of sql's first row, a number, with the texts bound: *v,
+ * or 0 when there is no row. */
+static enum err_code
+first_int(struct store *s, const char *sql, const char *const *texts, long long *v,
+    struct err *e)
+{
+	struct store_stmt *st = prepare(s, sql, e, texts);
+	enum store_step r;
+
+	*v = 0;
+	if (st == NULL)
+		return e->code;
+	if ((r = store_step(st, e)) == STORE_ROW)
+		*v = store_col_int(st, 0);
+	store_reset(st);
+	return r == STORE_FAILED ? e->code : ERR_OK;
+}
+
 enum err_code
 store_participant_state(struct store *s, const char *session_id, const char *participant_id,
     int *state, struct err *e)
 {
-	struct store_stmt *st = prepare(s, SQL_PARTICIPANT_STATE, e,
-	    TEXTS(session_id, participant_id));
-	enum store_step r;
+	long long v;
+	enum err_code rc = first_int(s, SQL_PARTICIPANT_STATE, TEXTS(session_id, participant_id),
+	    &v, e);
 
-	*state = 0;
-	if (st == NULL)
-		return e->code;
-	if ((r = store_step(st, e)) == STORE_ROW)
-		*state = strcmp(store_col_text(st, 0), "CONNECTED") == 0 ? 2 : 1;
-	store_reset(st);
-	return r == STORE_FAILED ? e->code : ERR_OK;
+	*state = (int)v;
+	return rc;
 }
 
 enum err_code
 store_participant_last_join(struct store *s, const char *session_id,
     const char *participant_id, long long *seq, struct err *e)
 {
-	struct store_stmt *st = prepare(s, SQL_LAST_JOIN, e, TEXTS(session_id, participant_id));
-	enum store_step r;
-
-	*seq = 0;
-	if (st == NULL)
-		return e->code;
-	if ((r = store_step(st, e)) == STORE_ROW)
-		*seq = store_col_int(st, 0);
-	store_reset(st);
-	return r == STORE_FAILED ? e->code : ERR_OK;
+	return first_int(s, SQL_LAST_JOIN, TEXTS(session_id, participant_id), seq, e);
 }
 
 /* Runs sql with the texts of the list and nothing else. */
