@@ -34,6 +34,7 @@
 #include "media/cert.h"
 #include "media/dtls.h"
 #include "media/rtcp.h"
+#include "media/rtp_be.h"
 #include "media/srtp.h"
 #include "media/stun.h"
 
@@ -162,26 +163,6 @@ rnd(void)
 	return g.rnd >> 8;
 }
 
-static void
-be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-be32(uint8_t *p, uint32_t v)
-{
-	be16(p, (uint16_t)(v >> 16));
-	be16(p + 2, (uint16_t)v);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* ---- the synthetic stream ---- */
 
 /* Writes the RTP header of the next packet of kind k; returns 12. */
@@ -190,9 +171,9 @@ rtp_header(uint8_t *b, enum kind k, int marker)
 {
 	b[0] = 0x80;
 	b[1] = (uint8_t)((k == AUDIO ? g.apt : g.vpt) | (marker ? 0x80 : 0));
-	be16(b + 2, g.seq[k]);
-	be32(b + 4, g.ts[k]);
-	be32(b + 8, k == AUDIO ? SSRC_AUDIO : SSRC_VIDEO);
+	put16(b + 2, g.seq[k]);
+	put32(b + 4, g.ts[k]);
+	put32(b + 8, k == AUDIO ? SSRC_AUDIO : SSRC_VIDEO);
 	return 12;
 }
 
@@ -207,8 +188,8 @@ fill(uint8_t *b, size_t n)
 static size_t
 tag(uint8_t *b, size_t len, enum kind k)
 {
-	be16(b + len, (uint16_t)k);
-	be16(b + len + 2, g.seq[k]);
+	put16(b + len, (uint16_t)k);
+	put16(b + len + 2, g.seq[k]);
 	return len + 4;
 }
 
@@ -243,13 +224,13 @@ video_frame(emit_fn emit, void *arg)
 	if (key) {
 		n = rtp_header(b, VIDEO, 0);
 		b[n++] = 0x78;
-		be16(b + n, sizeof(sps));
+		put16(b + n, sizeof(sps));
 		memcpy(b + n + 2, sps, sizeof(sps));
 		n += 2 + sizeof(sps);
-		be16(b + n, sizeof(pps));
+		put16(b + n, sizeof(pps));
 		memcpy(b + n + 2, pps, sizeof(pps));
 		n += 2 + sizeof(pps);
-		be16(b + n, 6);
+		put16(b + n, 6);
 		b[n + 2] = 0x06;	/* SEI: the tag's unit */
 		b[n + 3] = 0x05;
 		n = tag(b, n + 4, VIDEO);
@@ -443,7 +424,7 @@ static void
 on_media(struct peer *p, uint8_t *b, size_t n, int64_t rx_us)
 {
 	uint8_t copy[LOAD_SLOT];
-	uint32_t ssrc = rd32(b + 8), t;
+	uint32_t ssrc = be32(b + 8), t;
 	uint16_t seq = (uint16_t)(b[2] << 8 | b[3]), oseq;
 	struct sent *s;
 	struct err e;
@@ -461,7 +442,7 @@ on_media(struct peer *p, uint8_t *b, size_t n, int64_t rx_us)
 		memcpy(copy, b, n);
 		if (srtp_session_unprotect_rtp(p->in, copy, &len, &e) != ERR_OK || len < 16)
 			return;
-		t = rd32(copy + len - 4);
+		t = be32(copy + len - 4);
 		k = (int)(t >> 16);
 		if (k != AUDIO && k != VIDEO)
 			return;

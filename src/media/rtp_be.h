@@ -1,6 +1,6 @@
 /* Big-endian field access for the RTP and RTCP modules (a private header
- * of rtp.c, rtcp.c and nack.c): network byte order read from and written
- * to unaligned bytes. */
+ * of rtp.c, rtcp.c and nack.c, and of the media benchmark's load tool):
+ * network byte order read from and written to unaligned bytes. */
 #ifndef RTSTAGE_MEDIA_RTP_BE_H
 #define RTSTAGE_MEDIA_RTP_BE_H
 
