@@ -268,17 +268,24 @@ parse_target(const char *target, enum sfu_role *role, const char **id)
 	return -1;
 }
 
-/* Writes base + "/session/" + id (+ suffix) into out. 0, or -1 if cut. */
+/* base without its trailing '/'s, then a, b and c, into out. 0, or -1 if cut. */
 static int
-session_url(char *out, size_t cap, const char *base, const char *id, const char *suffix)
+join_url(char *out, size_t cap, const char *base, const char *a, const char *b, const char *c)
 {
 	size_t n = strlen(base);
 	int len;
 
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	len = snprintf(out, cap, "%.*s/session/%s%s", (int)n, base, id, suffix);
+	len = snprintf(out, cap, "%.*s%s%s%s", (int)n, base, a, b, c);
 	return len < 0 || (size_t)len >= cap ? -1 : 0;
+}
+
+/* Writes base + "/session/" + id (+ suffix) into out. 0, or -1 if cut. */
+static int
+session_url(char *out, size_t cap, const char *base, const char *id, const char *suffix)
+{
+	return join_url(out, cap, base, "/session/", id, suffix);
 }
 
 /* Checks the capability of role; a refusal is recorded in the history. */
@@ -301,13 +308,7 @@ allowed(const struct whip_caller *wc, enum sfu_role role, const char *remote,
 static int
 host_url(char *out, size_t cap, const char *host, const char *path, const char *rest)
 {
-	size_t n = strlen(host);
-	int len;
-
-	while (n > 0 && host[n - 1] == '/')
-		n--;
-	len = snprintf(out, cap, "%.*s%s%s", (int)n, host, path, rest);
-	return len < 0 || (size_t)len >= cap ? -1 : 0;
+	return join_url(out, cap, host, path, rest, "");
 }
 
 /* The URL of a Link header's first <...>, into out; "" if none. */
