@@ -371,6 +371,22 @@ store_participant_rejoin(struct store *s, const char *session_id,
 	return st ? store_run(st, e) : e->code;
 }
 
+/* Does sql, with the texts bound, give a row? */
+static enum err_code
+has_row(struct store *s, const char *sql, const char *const *texts, int *yes, struct err *e)
+{
+	struct store_stmt *st = prepare(s, sql, e, texts);
+	enum store_step r;
+
+	*yes = 0;
+	if (st == NULL)
+		return e->code;
+	r = store_step(st, e);
+	*yes = r == STORE_ROW;
+	store_reset(st);
+	return r == STORE_FAILED ? e->code : ERR_OK;
+}
+
 /* The first column of sql's first row, a number, with the texts bound: *v,
  * or 0 when there is no row. */
 static enum err_code
@@ -559,16 +575,9 @@ store_participant_media_running(struct store *s, const char *stage_arn,
 		{ "PUBLISH_STARTED", "PUBLISH_STOPPED", "PUBLISH_ERROR" },
 	};
 	const char *const *k = kinds[publish != 0];
-	struct store_stmt *st = prepare(s, SQL_MEDIA_RUNNING, e,
-	    TEXTS(stage_arn, participant_id, k[0], remote, k[0], k[1], k[2]));
-	enum store_step r;
 
-	if (st == NULL)
-		return e->code;
-	r = store_step(st, e);
-	*running = r == STORE_ROW;
-	store_reset(st);
-	return r == STORE_FAILED ? e->code : ERR_OK;
+	return has_row(s, SQL_MEDIA_RUNNING,
+	    TEXTS(stage_arn, participant_id, k[0], remote, k[0], k[1], k[2]), running, e);
 }
 
 enum err_code
@@ -622,17 +631,7 @@ enum err_code
 store_revocation_get(struct store *s, const char *stage_arn, const char *participant_id,
     int *revoked, struct err *e)
 {
-	struct store_stmt *st = prepare(s, SQL_REVOCATION_GET, e,
-	    TEXTS(stage_arn, participant_id));
-	enum store_step r;
-
-	*revoked = 0;
-	if (st == NULL)
-		return e->code;
-	r = store_step(st, e);
-	store_reset(st);
-	*revoked = r == STORE_ROW;
-	return r == STORE_FAILED ? e->code : ERR_OK;
+	return has_row(s, SQL_REVOCATION_GET, TEXTS(stage_arn, participant_id), revoked, e);
 }
 
 /* ---- the live roster (migration 7) ---------------------------------------- */
