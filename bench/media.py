@@ -260,7 +260,20 @@ def wait_http(url, deadline=20):
 
 # ---- the servers ----
 
-class Rtstage:
+class Server:
+    """A server process under test (self.proc), its output in self.log."""
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+class Rtstage(Server):
     """build/rtstage on a fresh data directory; tokens through boto3."""
     name = "rtstage"
     bind_ip = RTSTAGE_IP
@@ -282,7 +295,7 @@ class Rtstage:
         wait_http(base + "/healthz")
         self.ivs = boto3.client("ivs-realtime", region_name="us-east-1", endpoint_url=base,
                                 aws_access_key_id="AKIDBENCH", aws_secret_access_key="bench",
-                                config=Config(retries={"max_attempts": 1}))
+                                config=Config(retries={"total_max_attempts": 1}))
         self.stage = self.ivs.create_stage(name="bench-media")["stage"]["arn"]
 
     def token(self, caps, user):
@@ -314,20 +327,11 @@ class Rtstage:
                 raise RuntimeError("subscribe: %d %s" % (st, body))
             time.sleep(0.2)
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
 
 JANUS_LIB = "/usr/lib/x86_64-linux-gnu/janus"
 
 
-class Janus:
+class Janus(Server):
     """Debian's janus with only the VideoRoom plugin and the HTTP transport, ICE-lite,
     its configuration written into a temporary directory."""
     name = "Janus"
@@ -445,15 +449,6 @@ admin: { admin_http = false }
             "janus": "message", "body": {"request": "start", "room": 4242},
             "jsep": {"type": "answer", "sdp": answer_to(ev["jsep"]["sdp"], me, load.fp, JANUS_IP)}})
         return ev["jsep"]["sdp"]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 # ---- the fan-out ----
