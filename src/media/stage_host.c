@@ -50,24 +50,14 @@ stage_host_node(void)
 
 /* ---- the heartbeat ---------------------------------------------------------- */
 
-static const char SQL_PRUNE[] =
-    "DELETE FROM media_hosts WHERE node = ? AND NOT EXISTS "
-    "(SELECT 1 FROM stages WHERE stages.arn = media_hosts.stage_arn)";
-
 static enum err_code
 beat_tx(struct store *s, void *arg, struct err *e)
 {
 	int prune = *(int *)arg;
-	struct store_stmt *st;
 
 	if (store_media_node_beat(s, sh.node, sh.url, now_ms(), e) != ERR_OK)
 		return e->code;
-	if (!prune)
-		return ERR_OK;
-	if ((st = store_sql(s, SQL_PRUNE, e)) == NULL)
-		return e->code;
-	store_bind_text(st, 1, sh.node);
-	return store_run(st, e);
+	return prune ? store_media_hosts_prune(s, sh.node, e) : ERR_OK;
 }
 
 static enum err_code

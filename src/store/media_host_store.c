@@ -16,6 +16,9 @@ static const char SQL_HOST_SET[] =
     "INSERT INTO media_hosts (stage_arn, node, since_ms) VALUES (?, ?, ?) "
     "ON CONFLICT (stage_arn) DO UPDATE SET node = excluded.node, since_ms = excluded.since_ms";
 static const char SQL_HOST_DROP[] = "DELETE FROM media_hosts WHERE stage_arn = ? AND node = ?";
+static const char SQL_HOSTS_PRUNE[] =
+    "DELETE FROM media_hosts WHERE node = ? AND NOT EXISTS "
+    "(SELECT 1 FROM stages WHERE stages.arn = media_hosts.stage_arn)";
 static const char SQL_HOSTS_COUNT[] = "SELECT COUNT(*) FROM media_hosts WHERE node = ?";
 
 /* The cached statement sql with the texts a and b (b may be NULL) bound. */
@@ -31,16 +34,24 @@ prepare2(struct store *s, const char *sql, const char *a, const char *b, struct 
 	return st;
 }
 
+/* Runs sql with the texts a and b and the time ms (its third parameter). */
+static enum err_code
+run_at(struct store *s, const char *sql, const char *a, const char *b, long long ms,
+    struct err *e)
+{
+	struct store_stmt *st = prepare2(s, sql, a, b, e);
+
+	if (st == NULL)
+		return e->code;
+	store_bind_int(st, 3, ms);
+	return store_run(st, e);
+}
+
 enum err_code
 store_media_node_beat(struct store *s, const char *node, const char *url, long long now_ms,
     struct err *e)
 {
-	struct store_stmt *st = prepare2(s, SQL_BEAT, node, url, e);
-
-	if (st == NULL)
-		return e->code;
-	store_bind_int(st, 3, now_ms);
-	return store_run(st, e);
+	return run_at(s, SQL_BEAT, node, url, now_ms, e);
 }
 
 enum err_code
@@ -79,18 +90,21 @@ enum err_code
 store_media_host_set(struct store *s, const char *stage_arn, const char *node, long long now_ms,
     struct err *e)
 {
-	struct store_stmt *st = prepare2(s, SQL_HOST_SET, stage_arn, node, e);
-
-	if (st == NULL)
-		return e->code;
-	store_bind_int(st, 3, now_ms);
-	return store_run(st, e);
+	return run_at(s, SQL_HOST_SET, stage_arn, node, now_ms, e);
 }
 
 enum err_code
 store_media_host_drop(struct store *s, const char *stage_arn, const char *node, struct err *e)
 {
 	struct store_stmt *st = prepare2(s, SQL_HOST_DROP, stage_arn, node, e);
+
+	return st ? store_run(st, e) : e->code;
+}
+
+enum err_code
+store_media_hosts_prune(struct store *s, const char *node, struct err *e)
+{
+	struct store_stmt *st = prepare2(s, SQL_HOSTS_PRUNE, node, NULL, e);
 
 	return st ? store_run(st, e) : e->code;
 }

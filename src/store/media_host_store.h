@@ -35,6 +35,9 @@ enum err_code store_media_host_set(struct store *s, const char *stage_arn, const
 enum err_code store_media_host_drop(struct store *s, const char *stage_arn, const char *node,
     struct err *e);
 
+/* Forgets node's hosting of stages that no longer exist. */
+enum err_code store_media_hosts_prune(struct store *s, const char *node, struct err *e);
+
 /* How many stages node hosts, into *n. */
 enum err_code store_media_hosts_count(struct store *s, const char *node, long long *n,
     struct err *e);
