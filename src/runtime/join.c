@@ -21,6 +21,7 @@
 #include "runtime/events.h"
 #include "runtime/runtime.h"
 #include "runtime/useragent.h"
+#include "store/session_store.h"
 #include "store/stage_store.h"
 #include "store/token_store.h"
 #include "util/pct.h"
@@ -109,7 +110,8 @@ join_tx(struct store *s, void *arg, struct err *e)
 
 	if (session_join(s, &jj->j, session_now_ms(), jj->session_id, e) != ERR_OK)
 		return e->code;
-	return session_join_seq(s, jj->j.stage_arn, jj->j.who.participant_id, &jj->join_seq, e);
+	return store_participant_last_join(s, jj->session_id, jj->j.who.participant_id,
+	    &jj->join_seq, e);
 }
 
 /* Checks what the store knows (the stage, revocation) and records the
