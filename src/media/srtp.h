@@ -61,7 +61,8 @@ enum err_code srtp_session_protect_rtcp(struct srtp_session *s, uint8_t *pkt, si
 /* Authenticates and decrypts an SRTP or SRTCP packet of *len bytes in
  * place, in an inbound session. On ERR_OK *len is the plain length.
  * ERR_VALIDATION for a packet that fails authentication, is a replay, is
- * malformed, or an outbound session; the session is unchanged. */
+ * malformed, or an outbound session; the session is unchanged, the
+ * packet's bytes are not defined (it is to be dropped). */
 enum err_code srtp_session_unprotect_rtp(struct srtp_session *s, uint8_t *pkt, size_t *len,
     struct err *e);
 enum err_code srtp_session_unprotect_rtcp(struct srtp_session *s, uint8_t *pkt, size_t *len,

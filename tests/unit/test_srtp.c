@@ -1,9 +1,10 @@
 /* SRTP sessions with keys from a real DTLS handshake, for both profiles:
  * RTP and RTCP round trips in both directions, tampering and replays
  * refused, several SSRCs on one outbound session, buffers of exactly the
- * needed size, misuse refused; and the AES-CM profile checked against an
+ * needed size, misuse refused; the AES-CM profile checked against an
  * independent RFC 3711 computation whose key derivation and key stream
- * are themselves checked against the RFC's appendix B vectors. */
+ * are themselves checked against the RFC's appendix B vectors, and the
+ * GCM profile against an independent RFC 7714 computation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -505,6 +506,120 @@ test_rfc3711_vectors(void **state)
 	srtp_session_free(out);
 }
 
+/* ---- RFC 7714 by hand: an independent AEAD-AES-128-GCM ---- */
+
+/* AES-128-GCM sealing of n bytes in place with aad, the tag after them. */
+static void
+gcm_seal(const uint8_t key[16], const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+    uint8_t *data, size_t n)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int outl = 0;
+
+	assert_non_null(c);
+	assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, key, iv), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, NULL, &outl, aad, (int)aad_len), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, data, &outl, data, (int)n), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, data + n, &outl), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, data + n), 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* RFC 7714 8.1 and 9.1: the IV is 00 00 || SSRC || 4 bytes || 2 bytes
+ * (ROC || SEQ for RTP; 00 00 || 0 || SRTCP index for RTCP), XOR the
+ * session salt. */
+static void
+gcm_iv(const uint8_t salt[12], const uint8_t ssrc[4], uint32_t mid, uint16_t low, uint8_t iv[12])
+{
+	size_t i;
+
+	memset(iv, 0, 12);
+	memcpy(iv + 2, ssrc, 4);
+	iv[6] = (uint8_t)(mid >> 24), iv[7] = (uint8_t)(mid >> 16);
+	iv[8] = (uint8_t)(mid >> 8), iv[9] = (uint8_t)mid;
+	iv[10] = (uint8_t)(low >> 8), iv[11] = (uint8_t)low;
+	for (i = 0; i < 12; i++)
+		iv[i] ^= salt[i];
+}
+
+/* The wrapper's GCM profile (libsrtp2 with the OpenSSL cipher of
+ * srtp_gcm.c) against RFC 7714 computed here: session keys by the
+ * RFC 3711 KDF from a 12-byte master salt (RFC 7714 11; labels 0 and 2
+ * for SRTP, 3 and 5 for SRTCP), then RTP sealed
+ * with its header as AAD, and RTCP with its first 8 bytes and the
+ * E flag with the SRTCP index as AAD; and each packet made here is
+ * opened by an inbound session, and refused with one bit changed. */
+static void
+test_rfc7714_gcm(void **state)
+{
+	uint8_t mkey[16], msalt[14] = { 0 }, ckey[16], csalt[12], iv[12];
+	uint8_t mine[BUF], ref[BUF], plain[BUF];
+	struct dtls_srtp_keys k;
+	struct srtp_session *out = NULL, *in = NULL;
+	size_t len, orig;
+	uint16_t index;
+	struct err e;
+
+	(void)state;
+	hex("E1F97A0D3E018BE0D64FA32C06DE4139", mkey, 16);
+	hex("0EC675AD498AFEEBB6960B3A", msalt, 12);	/* then 2 zero bytes */
+	derive(mkey, msalt, 0, ckey, 16);
+	derive(mkey, msalt, 2, csalt, 12);
+	memset(&k, 0, sizeof(k));
+	k.profile = DTLS_SRTP_AEAD_AES_128_GCM;
+	k.key_len = 16;
+	k.salt_len = 12;
+	memcpy(k.local_key, mkey, 16);
+	memcpy(k.local_salt, msalt, 12);
+	memcpy(k.remote_key, mkey, 16);
+	memcpy(k.remote_salt, msalt, 12);
+	assert_int_equal(srtp_session_new(&k, SRTP_SESSION_OUTBOUND, &out, &e), ERR_OK);
+	assert_int_equal(srtp_session_new(&k, SRTP_SESSION_INBOUND, &in, &e), ERR_OK);
+
+	/* RTP: ROC 0, SEQ 0x1234 */
+	orig = make_rtp(plain, 0xdecafbad, 0x1234, 160);
+	memcpy(mine, plain, orig);
+	memcpy(ref, plain, orig);
+	len = orig;
+	assert_int_equal(srtp_session_protect_rtp(out, mine, &len, sizeof(mine), &e), ERR_OK);
+	assert_int_equal(len, orig + 16);
+	gcm_iv(csalt, plain + 8, 0, 0x1234, iv);
+	gcm_seal(ckey, iv, plain, 12, ref + 12, orig - 12);
+	assert_memory_equal(mine, ref, orig + 16);
+	len = orig + 16;
+	assert_int_equal(srtp_session_unprotect_rtp(in, ref, &len, &e), ERR_OK);
+	assert_int_equal(len, orig);
+	assert_memory_equal(ref, plain, orig);
+
+	/* RTCP: sent encrypted (E set), with the SRTCP index libsrtp2 chose */
+	orig = make_rtcp(plain, 0xdecafbad);
+	memcpy(mine, plain, orig);
+	memcpy(ref, plain, orig);
+	len = orig;
+	assert_int_equal(srtp_session_protect_rtcp(out, mine, &len, sizeof(mine), &e), ERR_OK);
+	assert_int_equal(len, orig + 16 + 4);
+	assert_int_equal(mine[orig + 16], 0x80);
+	index = (uint16_t)(mine[orig + 18] << 8 | mine[orig + 19]);
+	assert_true(mine[orig + 17] == 0 && index <= 1);	/* the first packet's */
+	memcpy(ref + orig + 16, mine + orig + 16, 4);
+	memcpy(ref + orig, plain, 8);	/* the AAD, gathered: header || E || index */
+	memcpy(ref + orig + 8, ref + orig + 16, 4);
+	derive(mkey, msalt, 3, ckey, 16);	/* SRTCP's own session keys */
+	derive(mkey, msalt, 5, csalt, 12);
+	gcm_iv(csalt, plain + 4, 0, index, iv);
+	gcm_seal(ckey, iv, ref + orig, 12, ref + 8, orig - 8);
+	assert_memory_equal(mine, ref, orig + 16 + 4);
+	memcpy(mine, ref, orig + 16 + 4);	/* a failed unprotect leaves no packet */
+	mine[9] ^= 1;
+	len = orig + 16 + 4;
+	assert_int_equal(srtp_session_unprotect_rtcp(in, mine, &len, &e), ERR_VALIDATION);
+	assert_int_equal(srtp_session_unprotect_rtcp(in, ref, &len, &e), ERR_OK);
+	assert_int_equal(len, orig);
+	assert_memory_equal(ref, plain, orig);
+	srtp_session_free(out);
+	srtp_session_free(in);
+}
+
 /* ---- the cost of one protect, reported (not a timed test) ---- */
 
 static void
@@ -545,6 +660,7 @@ main(void)
 		cmocka_unit_test(test_many_ssrcs),
 		cmocka_unit_test(test_buffers_and_misuse),
 		cmocka_unit_test(test_rfc3711_vectors),
+		cmocka_unit_test(test_rfc7714_gcm),
 		cmocka_unit_test(test_protect_cost),
 	};
 

@@ -128,7 +128,8 @@
   }
 
   // The RTP entries (type: inbound-rtp or outbound-rtp) of a stream's
-  // requestRTCStats() report, with their codec's mimeType and fmtp line.
+  // requestRTCStats() report, with their codec's mimeType and fmtp line
+  // and their transport's SRTP cipher.
   async function rtpStats(stream, type) {
     let report;
     try { report = await stream.requestRTCStats(); } catch (e) { return [{ error: String(e) }]; }
@@ -137,11 +138,12 @@
     report.forEach((r) => {
       if (r.type !== type) return;
       const codec = r.codecId ? report.get(r.codecId) : null;
+      const transport = r.transportId ? report.get(r.transportId) : null;
       out.push({ kind: r.kind, ssrc: r.ssrc, packetsReceived: r.packetsReceived ?? null,
         packetsSent: r.packetsSent ?? null, bytesReceived: r.bytesReceived ?? null,
         framesDecoded: r.framesDecoded ?? null, framesEncoded: r.framesEncoded ?? null,
         mimeType: codec?.mimeType ?? null, sdpFmtpLine: codec?.sdpFmtpLine ?? null,
-        payloadType: codec?.payloadType ?? null });
+        payloadType: codec?.payloadType ?? null, srtpCipher: transport?.srtpCipher ?? null });
     });
     return out;
   }
