@@ -95,7 +95,7 @@ UNIT := tests/unit/test_validate.c tests/unit/test_route.c tests/unit/test_ids.c
 	tests/unit/test_useragent.c tests/unit/test_roster.c tests/unit/test_bus.c \
 	tests/unit/test_public_key.c tests/unit/test_stun.c tests/unit/test_sdp.c \
 	tests/unit/test_rtp.c tests/unit/test_rtcp.c tests/unit/test_nack.c \
-	tests/unit/test_sfu.c tests/unit/test_h264.c
+	tests/unit/test_sfu.c tests/unit/test_h264.c tests/unit/test_media_host.c
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
