@@ -166,10 +166,12 @@ gen:
 	python3 tools/gen_shapes.py $(MODEL) src/aws/shapes_gen $(CC_MODEL):cc
 	python3 tools/embed_json.py src/cloudcontrol/schema_gen.c $(SCHEMA_PAIRS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(OBJ)
+# Every unit test links the shared fixture (tests/unit/unit_store.c).
+UNIT_FIXTURE := $(BUILD)/tests/unit/unit_store.o
+$(BUILD)/tests/%: tests/unit/%.c $(OBJ) $(UNIT_FIXTURE)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LDLIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(UNIT_FIXTURE) $(LDLIBS) -lcmocka
 
 # Fuzz targets, replayed over the committed corpus by any compiler (make test)...
 $(BUILD)/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(OBJ)
@@ -243,7 +245,7 @@ bench-media: deps-bench-media
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_FIXTURE:.o=.d)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the models the AWS
 # CLI needs (AWS_DATA_PATH), the licence files and a systemd unit.

@@ -18,42 +18,22 @@
 #include "store/media_host_store.h"
 #include "store/stage_store.h"
 #include "store/store.h"
+#include "unit_store.h"
 
-static char dir[] = "/tmp/rtstage-media-host-XXXXXX";
 static const long long T0 = 1700000000000LL;
 
 static int
 setup(void **state)
 {
-	const char *db = getenv("RTSTAGE_UNIT_DB");	/* a fresh postgres://... */
-	char url[64];
-	struct err e;
-
 	(void)state;
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	if (store_init(db ? db : url, &e) != ERR_OK) {
-		fprintf(stderr, "%s\n", e.msg);
-		return -1;
-	}
-	return 0;
+	return unit_store_open(1);
 }
 
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "t.db", "t.db-wal", "t.db-shm" };
-	char path[96];
-	size_t i;
-
 	(void)state;
-	store_fini();
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	unit_store_close();
 	return 0;
 }
 

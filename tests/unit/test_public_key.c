@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ivs/public_key.h"
 #include "store/store.h"
+#include "unit_store.h"
 
 /* ---- keys and texts ------------------------------------------------------------ */
 
@@ -217,7 +218,6 @@ test_fingerprint_vector(void **state)
 
 /* ---- the typed calls and the lookup, on a store --------------------------------- */
 
-static char dir[] = "/tmp/rtstage-pubkey-XXXXXX";
 static struct config cfg;
 
 struct job {
@@ -329,35 +329,15 @@ test_store_rules_and_lookup(void **state)
 static int
 setup(void **state)
 {
-	const char *db = getenv("RTSTAGE_UNIT_DB");	/* a fresh postgres://... */
-	char url[64];
-	struct err e;
-
 	(void)state;
-	if (setup_keys() != 0 || mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	if (store_init(db ? db : url, &e) != ERR_OK) {
-		fprintf(stderr, "%s\n", e.msg);
-		return -1;
-	}
-	return 0;
+	return setup_keys() != 0 ? -1 : unit_store_open(1);
 }
 
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "t.db", "t.db-wal", "t.db-shm" };
-	char path[96];
-	size_t i;
-
 	(void)state;
-	store_fini();
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	unit_store_close();
 	EVP_PKEY_free(p384);
 	EVP_PKEY_free(p256);
 	EVP_PKEY_free(rsa);

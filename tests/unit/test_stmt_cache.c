@@ -15,42 +15,28 @@
 
 #include "limits.h"
 #include "store/store.h"
+#include "unit_store.h"
 
 /* Distinct statements with static storage, as the cache requires: one
  * more than the bound. */
 static char sqls[LIMIT_STORE_STATEMENTS + 1][32];
-static char dir[] = "/tmp/rtstage-stmt-XXXXXX";
 
 static int
 setup(void **state)
 {
-	char url[64];
-	struct err e;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++)
 		snprintf(sqls[i], sizeof(sqls[i]), "SELECT %zu", i);
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", dir);
-	return store_init(url, &e) == ERR_OK ? 0 : -1;
+	return unit_store_open(0);
 }
 
 static int
 teardown(void **state)
 {
-	char path[96];
-	static const char *const files[] = { "t.db", "t.db-wal", "t.db-shm" };
-	size_t i;
-
 	(void)state;
-	store_fini();
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	unit_store_close();
 	return 0;
 }
 
