@@ -12,6 +12,7 @@
 
 #include "limits.h"
 #include "media/srtp.h"
+#include "media/srtp_cm.h"
 #include "media/srtp_gcm.h"
 
 typedef void (*policy_setter)(srtp_crypto_policy_t *p);
@@ -69,11 +70,12 @@ reason(srtp_err_status_t st)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
-/* libsrtp2, with its AES-GCM on OpenSSL (srtp_gcm.h). */
+/* libsrtp2, with its ciphers and HMAC on OpenSSL (srtp_cm.h, srtp_gcm.h). */
 static void
 init_library(void)
 {
-	if ((init_status = srtp_init()) == srtp_err_status_ok)
+	if ((init_status = srtp_init()) == srtp_err_status_ok &&
+	    (init_status = srtp_cm_use_openssl()) == srtp_err_status_ok)
 		init_status = srtp_gcm_use_openssl();
 }
 
@@ -82,7 +84,7 @@ srtp_session_init(struct err *e)
 {
 	(void)pthread_once(&init_once, init_library);
 	if (init_status != srtp_err_status_ok)
-		return err_set(e, ERR_INTERNAL, "libsrtp2 (or its OpenSSL AES-GCM) failed to start (status %d)", (int)init_status);
+		return err_set(e, ERR_INTERNAL, "libsrtp2 (or its OpenSSL ciphers) failed to start (status %d)", (int)init_status);
 	return ERR_OK;
 }
 

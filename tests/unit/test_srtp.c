@@ -503,6 +503,30 @@ test_rfc3711_vectors(void **state)
 	assert_non_null(HMAC(EVP_sha1(), akey, 20, ref, orig + 4, mac, &maclen));
 	memcpy(ref + orig, mac, 10);
 	assert_memory_equal(mine, ref, orig + 10);
+
+	/* SRTCP (RFC 3711 3.4): keys of labels 3, 4 and 5; the E flag and
+	 * the SRTCP index after the encrypted part, authenticated with the
+	 * packet; the tag last */
+	orig = make_rtcp(ref, 0xdecafbad);
+	memcpy(mine, ref, orig);
+	len = orig;
+	assert_int_equal(srtp_session_protect_rtcp(out, mine, &len, sizeof(mine), &e), ERR_OK);
+	assert_int_equal(len, orig + 4 + 10);
+	assert_true(mine[orig] == 0x80 && mine[orig + 1] == 0 && mine[orig + 2] == 0 &&
+	    mine[orig + 3] <= 1);	/* E set, the first packet's index */
+	derive(mkey, msalt, 3, ckey, 16);
+	derive(mkey, msalt, 4, akey, 20);
+	derive(mkey, msalt, 5, csalt, 14);
+	memset(iv, 0, sizeof(iv));
+	memcpy(iv, csalt, 14);
+	for (i = 0; i < 4; i++)
+		iv[4 + i] ^= ref[4 + i];	/* the sender's SSRC */
+	iv[13] ^= mine[orig + 3];		/* index * 2^16 */
+	aes_ctr(ckey, iv, ref + 8, orig - 8);
+	memcpy(ref + orig, mine + orig, 4);
+	assert_non_null(HMAC(EVP_sha1(), akey, 20, ref, orig + 4, mac, &maclen));
+	memcpy(ref + orig + 4, mac, 10);
+	assert_memory_equal(mine, ref, orig + 4 + 10);
 	srtp_session_free(out);
 }
 
