@@ -154,8 +154,9 @@ gcm_decrypt(void *state, uint8_t *buf, unsigned int *len)
 	return srtp_err_status_ok;
 }
 
-/* A known answer libsrtp2 checks before taking the type (it also runs
- * its own type's): test case 4 of the GCM specification (McGrew and
+/* A known answer libsrtp2 checks before taking the type, then its own
+ * type's (the same published case among them): test case 4 of the GCM
+ * specification (McGrew and
  * Viega, "The Galois/Counter Mode of Operation"), a 60-byte message
  * with 20 bytes of AAD. The key is followed by the 12 salt bytes
  * libsrtp2's key length counts, which the cipher does not read. */

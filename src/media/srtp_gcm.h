@@ -4,8 +4,10 @@
  * allocation, which costs more than the encryption. The SRTP itself
  * (key derivation, IVs, replay windows, packet layout) stays libsrtp2's;
  * this module only supplies the block cipher mode, through libsrtp2's
- * documented extension point (srtp_replace_cipher_type), which checks
- * it against libsrtp2's own known answers before it is used.
+ * documented extension point (srtp_replace_cipher_type), which runs
+ * libsrtp2's known-answer tests on it before it is used (one message per
+ * fresh key: packets after the first are checked by
+ * tests/unit/test_srtp.c).
  */
 #ifndef RTSTAGE_MEDIA_SRTP_GCM_H
 #define RTSTAGE_MEDIA_SRTP_GCM_H
