@@ -61,7 +61,7 @@ SRC_CC := \
 	src/cloudcontrol/tagged.c
 # media: the SFU, its protocol elements, WHIP signalling, stages across nodes
 SRC_MEDIA := \
-	src/media/cert.c src/media/dtls.c src/media/srtp.c src/media/srtp_cm.c src/media/srtp_gcm.c \
+	src/media/cert.c src/media/dtls.c src/media/srtp.c src/media/srtp_evp.c \
 	src/media/stun.c src/media/sdp.c src/media/rtp.c src/media/rtcp.c src/media/nack.c \
 	src/media/transport.c src/media/peer.c \
 	src/media/forward.c src/media/sfu.c src/media/client.c src/media/whip.c src/media/h264.c \

@@ -12,8 +12,7 @@
 
 #include "limits.h"
 #include "media/srtp.h"
-#include "media/srtp_cm.h"
-#include "media/srtp_gcm.h"
+#include "media/srtp_evp.h"
 
 typedef void (*policy_setter)(srtp_crypto_policy_t *p);
 
@@ -70,13 +69,12 @@ reason(srtp_err_status_t st)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
-/* libsrtp2, with its ciphers and HMAC on OpenSSL (srtp_cm.h, srtp_gcm.h). */
+/* libsrtp2, with its ciphers and HMAC on OpenSSL (srtp_evp.h). */
 static void
 init_library(void)
 {
-	if ((init_status = srtp_init()) == srtp_err_status_ok &&
-	    (init_status = srtp_cm_use_openssl()) == srtp_err_status_ok)
-		init_status = srtp_gcm_use_openssl();
+	if ((init_status = srtp_init()) == srtp_err_status_ok)
+		init_status = srtp_evp_install();
 }
 
 enum err_code

@@ -105,7 +105,7 @@ function mediaSuite(name, args, { xdp, full }) {
         assert.match(v.sdpFmtpLine ?? '', /profile-level-id=42e01f/i, JSON.stringify(v));
         assert.match(v.sdpFmtpLine ?? '', /packetization-mode=1/, JSON.stringify(v));
         assert.ok(v.framesDecoded > FRAMES, JSON.stringify(v));
-        // rtstage's SRTP prefers AEAD-AES-128-GCM (srtp_gcm.c), which Chromium offers
+        // rtstage's SRTP prefers AEAD-AES-128-GCM (srtp_evp.c), which Chromium offers
         assert.equal(v.srtpCipher, 'SRTP_AEAD_AES_128_GCM', JSON.stringify(v));
         const au0 = await inbound(p, other, 'audio');
         assert.equal(au0?.mimeType?.toLowerCase(), 'audio/opus', JSON.stringify(au0));

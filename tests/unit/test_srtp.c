@@ -567,7 +567,7 @@ gcm_iv(const uint8_t salt[12], const uint8_t ssrc[4], uint32_t mid, uint16_t low
 }
 
 /* The wrapper's GCM profile (libsrtp2 with the OpenSSL cipher of
- * srtp_gcm.c) against RFC 7714 computed here: session keys by the
+ * srtp_evp.c) against RFC 7714 computed here: session keys by the
  * RFC 3711 KDF from a 12-byte master salt (RFC 7714 11; labels 0 and 2
  * for SRTP, 3 and 5 for SRTCP), then RTP sealed
  * with its header as AAD, and RTCP with its first 8 bytes and the
