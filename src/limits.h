@@ -122,8 +122,9 @@
 #define LIMIT_PG_TCP_TIMEOUT_MS 6000
 
 /* PostgreSQL: while the database is unreachable, connection attempts are
- * made at most this often (milliseconds); requests in between fail at
- * once instead of each waiting for a connect to time out. */
+ * made at most this often (milliseconds): one request waits for the next
+ * attempt and makes it, the others in between fail at once instead of
+ * each waiting for a connect to time out. */
 #define LIMIT_PG_RETRY_MS 500
 
 /* Prepared statements cached on one store connection. Every query is a

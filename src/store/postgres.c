@@ -14,9 +14,9 @@
  * transaction is lost and must fail); a BEGIN or a read outside a
  * transaction that finds its connection dead (the database restarted)
  * did nothing, and is sent once more on a new connection at once. While the database is unreachable,
- * attempts are spaced LIMIT_PG_RETRY_MS apart across all threads and
- * requests in between fail at once; the first failure and the recovery
- * are logged once each.
+ * attempts are spaced LIMIT_PG_RETRY_MS apart across all threads: within
+ * the spacing one caller waits for its end and tries, the others fail at
+ * once; the first failure and the recovery are logged once each.
  */
 #include <errno.h>
 #include <libpq-fe.h>
@@ -58,6 +58,7 @@ struct pg_stmt {
 
 static atomic_llong last_failure;	/* ms, CLOCK_MONOTONIC; 0 while reachable */
 static atomic_int down;			/* the outage has been logged */
+static atomic_int probing;		/* a thread is waiting out the spacing to try */
 
 static long long
 now_ms(void)
@@ -123,19 +124,49 @@ postgres_options(struct postgres_options *o, const char *url, const char *applic
 	o->keys[POSTGRES_OPTIONS] = o->vals[POSTGRES_OPTIONS] = NULL;
 }
 
+/* Within LIMIT_PG_RETRY_MS of a failure, one caller at a time (the probe)
+ * waits out the rest of it, then tries: the database may be back, and a
+ * request must not fail only because a background attempt failed just
+ * before. Others fail at once meanwhile. Returns 1 when the caller is the
+ * probe (it ends the probe with probe_done), 0 when it may try anyway,
+ * -1 when it must not try. */
+static int
+probe_turn(void)
+{
+	long long last = atomic_load(&last_failure), wait;
+	struct timespec ts;
+
+	if (last == 0 || (wait = last + LIMIT_PG_RETRY_MS - now_ms()) <= 0)
+		return 0;
+	if (atomic_exchange(&probing, 1) == 1)
+		return -1;
+	ts.tv_sec = wait / 1000;
+	ts.tv_nsec = (wait % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return 1;
+}
+
+static void
+probe_done(int turn)
+{
+	if (turn == 1)
+		atomic_store(&probing, 0);
+}
+
 /* Connects db->c. Our timeouts come before the URL, so that the URL's own
  * settings win (libpq lets later keywords override earlier ones). Within
- * LIMIT_PG_RETRY_MS of a failure it does not try, unless at_once: a
- * connection found dead on use says nothing of whether the database is
- * reachable now. */
+ * LIMIT_PG_RETRY_MS of a failure only the probe tries (probe_turn), unless
+ * at_once: a connection found dead on use says nothing of whether the
+ * database is reachable now. */
 static int
 pg_connect(struct pg *db, int at_once, struct err *e)
 {
 	struct postgres_options o;
-	long long last = atomic_load(&last_failure);
 	char line[256];
+	int turn = at_once ? 0 : probe_turn();
 
-	if (!at_once && last != 0 && now_ms() - last < LIMIT_PG_RETRY_MS) {
+	if (turn < 0) {
 		err_set(e, ERR_INTERNAL, "postgres: database unavailable (retrying)");
 		return -1;
 	}
@@ -149,11 +180,13 @@ pg_connect(struct pg *db, int at_once, struct err *e)
 		    sizeof(line)));
 		PQfinish(db->c);
 		db->c = NULL;
+		probe_done(turn);
 		return -1;
 	}
 	db->gen++;
 	db->in_tx = db->gone = 0;
 	note_up();
+	probe_done(turn);
 	return 0;
 }
 

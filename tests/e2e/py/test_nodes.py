@@ -227,8 +227,6 @@ def test_restart_between_requests_costs_no_request():
             list(ex.map(lambda _: client(s).get_stage(arn=arn), range(32)))
         pg_ctl("stop")
         pg_ctl("start")
-        # the server sees the database again (a background write that failed during the
-        # outage spaces connection attempts: requests in that moment fail at once, by design)
         wait_for(lambda: healthz(s)[0] == 200, 15, "the server to reach the database again")
 
         def call(i):
@@ -241,5 +239,32 @@ def test_restart_between_requests_costs_no_request():
         with ThreadPoolExecutor(8) as ex:
             got = list(ex.map(call, range(32)))
         assert got[1] == arn and got[2] == key and len(set(got)) == 10
+    finally:
+        assert s.stop() == 0
+
+
+def test_a_write_just_after_the_database_returns_is_served():
+    """A write that fails while the database is down starts the reconnect spacing;
+    the database is back within it, and the next write (on the same group-commit
+    writer, whose connection is gone) waits for the spacing's end and is served
+    rather than refused for having come too soon."""
+    db = fresh_db()
+    s = Server(db=db).start()
+    try:
+        c = client(s)
+        c.create_stage(name="before")
+        pg_ctl("stop")
+        try:
+            with pytest.raises(ClientError) as ei:
+                c.create_stage(name="during")
+            assert error_of(ei)[0] == "InternalServerException"
+            failed = time.monotonic()
+        finally:
+            pg_ctl("start")
+        back = time.monotonic() - failed
+        t0 = time.monotonic()
+        assert c.create_stage(name="after")["stage"]["name"] == "after"
+        assert time.monotonic() - t0 < 5, "served after at most the spacing and a connect"
+        print("database back %.0f ms after the failed write" % (back * 1000))
     finally:
         assert s.stop() == 0
